@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { IdSchema, MediaKindSchema } from './domain.ts';
+import { WireErrorSchema } from './errors.ts';
+import {
+  ConsumerInfoSchema,
+  DtlsParametersSchema,
+  RtpCapabilitiesSchema,
+  RtpParametersSchema,
+  SpatialLayerSchema,
+  TransportDirectionSchema,
+  WebRtcTransportInfoSchema,
+} from './media.ts';
+
+/**
+ * Internal RPC: signaling → sfu-server. Every call names the lesson and the participant it acts for,
+ * and the SFU checks that any transport/producer/consumer id named belongs to that participant, so a
+ * bug in signaling cannot let one participant touch another's media objects.
+ */
+const Owner = { lessonId: IdSchema, participantId: IdSchema };
+const Empty = z.object({});
+
+export const sfuRpcMethods = {
+  'router.ensure': { params: z.object({ lessonId: IdSchema }), result: z.object({ rtpCapabilities: RtpCapabilitiesSchema }) },
+  'router.close': { params: z.object({ lessonId: IdSchema }), result: Empty },
+  'participant.close': { params: z.object(Owner), result: Empty },
+  'transport.createWebRtc': {
+    params: z.object({ ...Owner, direction: TransportDirectionSchema }),
+    result: WebRtcTransportInfoSchema,
+  },
+  'transport.connect': { params: z.object({ ...Owner, transportId: IdSchema, dtlsParameters: DtlsParametersSchema }), result: Empty },
+  'producer.create': {
+    params: z.object({ ...Owner, transportId: IdSchema, kind: MediaKindSchema, rtpParameters: RtpParametersSchema }),
+    result: z.object({ producerId: IdSchema, simulcastLayers: z.number().int().min(1).max(3) }),
+  },
+  'producer.close': { params: z.object({ ...Owner, producerId: IdSchema }), result: Empty },
+  /**
+   * Plain RTP ingest (comedia): the SFU opens one UDP port per track and creates a producer for each.
+   * Used by the demo studio feed and, later, encoder ingest.
+   */
+  'ingest.createPlainRtp': {
+    params: z.object({
+      ...Owner,
+      tracks: z
+        .array(
+          z.object({
+            kind: MediaKindSchema,
+            mimeType: z.enum(['video/VP8', 'video/H264', 'audio/opus']),
+            payloadType: z.number().int().min(96).max(127),
+            ssrc: z.number().int().min(1).max(0xffffffff),
+          }),
+        )
+        .min(1)
+        .max(4),
+    }),
+    result: z.object({
+      tracks: z.array(z.object({ producerId: IdSchema, kind: MediaKindSchema, ip: z.string(), port: z.number().int() })),
+    }),
+  },
+  'consumer.create': {
+    params: z.object({ ...Owner, transportId: IdSchema, producerId: IdSchema, rtpCapabilities: RtpCapabilitiesSchema }),
+    result: ConsumerInfoSchema,
+  },
+  'consumer.resume': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
+  'consumer.setPreferredLayers': { params: z.object({ ...Owner, consumerId: IdSchema, spatialLayer: SpatialLayerSchema }), result: Empty },
+  'worker.list': {
+    params: Empty,
+    result: z.object({ workers: z.array(z.object({ pid: z.number().int(), routers: z.number().int(), restarts: z.number().int() })) }),
+  },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
+
+export type SfuRpcMethod = keyof typeof sfuRpcMethods;
+export type SfuRpcParams<M extends SfuRpcMethod> = z.infer<(typeof sfuRpcMethods)[M]['params']>;
+export type SfuRpcResult<M extends SfuRpcMethod> = z.infer<(typeof sfuRpcMethods)[M]['result']>;
+
+export const SfuRpcRequestSchema = z.object({ method: z.string().max(64), params: z.unknown() });
+export const SfuRpcResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: WireErrorSchema }),
+]);
+export type SfuRpcResponse = z.infer<typeof SfuRpcResponseSchema>;
+
+/** sfu-server → signaling notifications, so signaling can tell clients when media objects go away on their own. */
+export const sfuNotifications = {
+  'consumer.closed': z.object({ lessonId: IdSchema, participantId: IdSchema, consumerId: IdSchema, reason: z.string() }),
+  'producer.closed': z.object({ lessonId: IdSchema, participantId: IdSchema, producerId: IdSchema, reason: z.string() }),
+  /** A worker died and was replaced; every router on it is gone and its lessons must re-establish media. */
+  'router.closed': z.object({ lessonId: IdSchema, reason: z.string() }),
+} as const satisfies Record<string, z.ZodType>;
+export type SfuNotificationName = keyof typeof sfuNotifications;
+export type SfuNotification<N extends SfuNotificationName> = z.infer<(typeof sfuNotifications)[N]>;
+
+export const SFU_RPC_EVENT = 'rpc';
+export const SFU_NOTIFY_EVENT = 'notify';
