@@ -102,4 +102,8 @@ export type ServerToClientEvents = {
 };
 
 /** The join token travels in the socket.io handshake `auth` field. */
-export const HandshakeAuthSchema = z.object({ token: z.string().min(10).max(4096) });
+export const HandshakeAuthSchema = z.object({
+  token: z.string().min(10).max(4096),
+  /** The lesson the page was opened for; a token for another lesson is refused. */
+  lessonId: IdSchema.optional(),
+});

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything 双师课堂 needs on a fresh Debian machine with Node and npm:
+# Debian packages (ffmpeg, chromium, CJK fonts), npm packages (incl. Node 24 LTS), and the browser build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+echo "setup: installing npm packages"
+npm ci --no-audit --no-fund --loglevel=error
+
+echo "setup: building the browser client"
+npm run build --silent

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdminClient } from './admin-client.ts';
+import { startService, type ServiceProcess } from './service-process.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface StackOptions {
+  /** Signaling HTTP port; 0 picks a free one (tests). */
+  port?: number;
+  sfuRpcPort?: number;
+  host?: string;
+  sfuWorkers?: number;
+  logLevel?: string;
+  /** Serve the built browser client from classroom-client/dist. */
+  serveClient?: boolean;
+  echoLogs?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Stack {
+  url: string;
+  adminApiKey: string;
+  admin: AdminClient;
+  sfu: ServiceProcess;
+  signaling: ServiceProcess;
+  stop(): Promise<void>;
+}
+
+const portFrom = (msg: string) => (line: Record<string, unknown>) =>
+  line.msg === msg && typeof line.port === 'number' ? line.port : undefined;
+
+/**
+ * Starts sfu-server and signaling as separate processes with embedded defaults, exactly as
+ * `npm start` does, so tests exercise the production wiring.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const sfuRpcSecret = randomBytes(24).toString('base64url');
+  const adminApiKey = options.env?.ADMIN_API_KEY ?? randomBytes(24).toString('base64url');
+  // Readiness is read from the services' info-level "listening" lines.
+  const logLevel = options.logLevel ?? 'info';
+  const echo = options.echoLogs ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+
+  const sfu = startService(
+    'sfu-server',
+    path.join(REPO_ROOT, 'sfu-server/src/main.ts'),
+    {
+      SFU_RPC_PORT: String(options.sfuRpcPort ?? 0),
+      SFU_RPC_SECRET: sfuRpcSecret,
+      SFU_LISTEN_IP: host,
+      ...(options.sfuWorkers ? { SFU_WORKERS: String(options.sfuWorkers) } : {}),
+      LOG_LEVEL: logLevel,
+      ...options.env,
+    },
+    { echo },
+  );
+  let signaling: ServiceProcess | undefined;
+  try {
+    const sfuPort = await sfu.waitForLog(portFrom('sfu-server listening'));
+    signaling = startService(
+      'signaling',
+      path.join(REPO_ROOT, 'signaling/src/main.ts'),
+      {
+        PORT: String(options.port ?? 0),
+        HOST: host,
+        SFU_URL: `http://${host}:${sfuPort}`,
+        SFU_RPC_SECRET: sfuRpcSecret,
+        ADMIN_API_KEY: adminApiKey,
+        LOG_LEVEL: logLevel,
+        ...(options.serveClient ? { CLIENT_DIST: path.join(REPO_ROOT, 'classroom-client/dist') } : {}),
+        ...options.env,
+      },
+      { echo },
+    );
+    const port = await signaling.waitForLog(portFrom('signaling listening'));
+    const url = `http://${host}:${port}`;
+    const sig = signaling;
+    return {
+      url,
+      adminApiKey,
+      admin: new AdminClient(url, adminApiKey),
+      sfu,
+      signaling: sig,
+      async stop() {
+        await sig.stop();
+        await sfu.stop();
+      },
+    };
+  } catch (err) {
+    await signaling?.stop('SIGKILL');
+    await sfu.stop('SIGKILL');
+    throw err;
+  }
+}

@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { IngestInfo } from '@dualclass/protocol';
+
+export const FEED_VIDEO = { payloadType: 101, ssrc: 22222222 } as const;
+export const FEED_AUDIO = { payloadType: 100, ssrc: 11111111 } as const;
+
+const rtpUrl = (ip: string, port: number) => `rtp://${ip}:${port}?rtcpport=${port}&pkt_size=1200`;
+
+/**
+ * A synthetic studio camera: ffmpeg's test pattern and a 440 Hz tone, encoded live as VP8 + Opus
+ * and pushed as RTP to the SFU's plain ingest ports. A keyframe every second stands in for PLI,
+ * which ffmpeg ignores, so a new viewer waits at most a second for its first frame.
+ */
+export function startStudioFeed(ingest: IngestInfo, options: { width?: number; height?: number; bitrateKbps?: number } = {}): ChildProcess {
+  const { width = 1280, height = 720, bitrateKbps = 1500 } = options;
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30`,
+    '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${bitrateKbps}k`,
+    '-g', '30', '-keyint_min', '30', '-error-resilient', '1', '-auto-alt-ref', '0',
+    '-payload_type', String(FEED_VIDEO.payloadType), '-ssrc', String(FEED_VIDEO.ssrc),
+    '-f', 'rtp', rtpUrl(ingest.video.ip, ingest.video.port),
+  ];
+  if (ingest.audio) {
+    args.push(
+      '-map', '1:a', '-c:a', 'libopus', '-b:a', '64k', '-ac', '2', '-ar', '48000',
+      '-payload_type', String(FEED_AUDIO.payloadType), '-ssrc', String(FEED_AUDIO.ssrc),
+      '-f', 'rtp', rtpUrl(ingest.audio.ip, ingest.audio.port),
+    );
+  }
+  return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** Public origin used in printed join links and for the Origin check. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Extra allowed browser origins, comma separated. */
+  ALLOWED_ORIGINS: z.string().default(''),
+  JWT_SECRET: z.string().min(32).optional(),
+  ADMIN_API_KEY: z.string().min(16).optional(),
+  SFU_URL: z.string().url().default('http://127.0.0.1:4100'),
+  SFU_RPC_SECRET: z.string().min(16),
+  CLIENT_DIST: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface SignalingConfig {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  allowedOrigins: string[];
+  jwtSecret: string;
+  adminApiKey: string;
+  sfuUrl: string;
+  sfuRpcSecret: string;
+  clientDist: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+/**
+ * Embedded defaults: a single machine needs no secrets configured, so missing JWT/admin secrets
+ * are generated per process (tokens then die with the process, which is what a demo wants).
+ */
+export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): SignalingConfig {
+  const e = EnvSchema.parse(env);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    jwtSecret: e.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    adminApiKey: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
+    sfuUrl: e.SFU_URL,
+    sfuRpcSecret: e.SFU_RPC_SECRET,
+    clientDist: e.CLIENT_DIST,
+    logLevel: e.LOG_LEVEL,
+  };
+}

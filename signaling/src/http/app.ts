@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import { ClassroomError, HTTP_STATUS, ROLE_VIEW_PATH, toWireError } from '@dualclass/protocol';
+import type { Logger } from 'pino';
+
+const BODY_LIMIT = '32kb';
+
+/** body-parser marks its own failures with a `type`; classify by that, not by error class. */
+function fromBodyParser(err: unknown): ClassroomError | undefined {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'entity.too.large') return new ClassroomError('BAD_REQUEST', `request body over ${BODY_LIMIT}`);
+  if (type === 'entity.parse.failed') return new ClassroomError('BAD_REQUEST', 'request body is not valid JSON');
+  if (typeof type === 'string') return new ClassroomError('BAD_REQUEST', 'unreadable request body');
+  return undefined;
+}
+
+export function createApp(deps: { api: express.Router; adminGuard: express.RequestHandler; clientDist: string | undefined; log: Logger }) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // mediasoup media flows over WebRTC, not fetch; the page only talks to its own origin.
+          'connect-src': ["'self'"],
+          'media-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:', 'blob:'],
+        },
+      },
+    }),
+  );
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/api', express.json({ limit: BODY_LIMIT }), deps.adminGuard, deps.api);
+  app.use('/api', (_req, _res, next) => next(new ClassroomError('NOT_FOUND', 'no such API route')));
+
+  const dist = deps.clientDist;
+  if (dist && existsSync(path.join(dist, 'index.html'))) {
+    app.use(express.static(dist, { index: false, maxAge: '1h' }));
+    const views = [...new Set(Object.values(ROLE_VIEW_PATH))];
+    app.get(['/', ...views], (_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.sendFile(path.join(dist, 'index.html'));
+    });
+  }
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const classified = fromBodyParser(err) ?? err;
+    const wire = toWireError(classified);
+    if (wire.code === 'INTERNAL') deps.log.error({ err, path: req.path }, 'request failed');
+    const status = (err as { type?: string }).type === 'entity.too.large' ? 413 : HTTP_STATUS[wire.code];
+    if (wire.retryAfter !== undefined) res.setHeader('Retry-After', String(wire.retryAfter));
+    res.status(status).json({ error: wire });
+  };
+  app.use(onError);
+  return app;
+}

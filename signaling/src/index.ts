@@ -1,0 +1,2 @@
+export { startSignaling, type SignalingServer } from './server.ts';
+export { loadSignalingConfig, type SignalingConfig } from './config.ts';

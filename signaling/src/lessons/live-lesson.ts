@@ -1,0 +1,128 @@
+import { EventEmitter } from 'node:events';
+import { ClassroomError, type Participant, type Publication } from '@dualclass/protocol';
+
+export type ParticipantCloseReason = 'left' | 'replaced' | 'lesson_closed';
+
+/**
+ * A participant's live presence in a lesson. Owns its publications; closing it closes them
+ * (emitting `publicationclose` for each) before emitting `close`, as mediasoup's tree does.
+ */
+export class LiveParticipant extends EventEmitter<{
+  close: [reason: ParticipantCloseReason];
+  publicationclose: [publication: Publication];
+}> {
+  readonly #publications = new Map<string, Publication>();
+  #closed = false;
+
+  constructor(public info: Participant) {
+    super();
+  }
+
+  get id(): string {
+    return this.info.id;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get publications(): Publication[] {
+    return [...this.#publications.values()];
+  }
+
+  ownsPublication(producerId: string): boolean {
+    return this.#publications.has(producerId);
+  }
+
+  addPublication(publication: Publication): void {
+    if (this.#closed) throw new ClassroomError('INVALID_STATE', 'participant has left');
+    this.#publications.set(publication.producerId, publication);
+  }
+
+  removePublication(producerId: string): Publication | undefined {
+    const publication = this.#publications.get(producerId);
+    if (!publication) return undefined;
+    this.#publications.delete(producerId);
+    this.emit('publicationclose', publication);
+    return publication;
+  }
+
+  close(reason: ParticipantCloseReason): void {
+    if (this.#closed) return;
+    for (const producerId of [...this.#publications.keys()]) this.removePublication(producerId);
+    this.#closed = true;
+    this.emit('close', reason);
+  }
+}
+
+/** The live state of one lesson on this signaling node: who is here and what they publish. */
+export class LiveLesson extends EventEmitter<{ close: [] }> {
+  readonly #participants = new Map<string, LiveParticipant>();
+  #closed = false;
+
+  constructor(readonly lessonId: string) {
+    super();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get participants(): LiveParticipant[] {
+    return [...this.#participants.values()];
+  }
+
+  participant(id: string): LiveParticipant | undefined {
+    return this.#participants.get(id);
+  }
+
+  publications(): Publication[] {
+    return this.participants.flatMap((p) => p.publications);
+  }
+
+  findPublication(producerId: string): { owner: LiveParticipant; publication: Publication } | undefined {
+    for (const owner of this.#participants.values()) {
+      const publication = owner.publications.find((p) => p.producerId === producerId);
+      if (publication) return { owner, publication };
+    }
+    return undefined;
+  }
+
+  /** Adds a participant; one with the same id (same token, new tab) replaces the old one. */
+  addParticipant(info: Participant): LiveParticipant {
+    if (this.#closed) throw new ClassroomError('INVALID_STATE', 'lesson is closed');
+    this.#participants.get(info.id)?.close('replaced');
+    const participant = new LiveParticipant(info);
+    this.#participants.set(info.id, participant);
+    participant.once('close', () => {
+      if (this.#participants.get(info.id) === participant) this.#participants.delete(info.id);
+    });
+    return participant;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    for (const p of this.participants) p.close('lesson_closed');
+    this.#closed = true;
+    this.emit('close');
+  }
+}
+
+export class LessonRegistry {
+  readonly #lessons = new Map<string, LiveLesson>();
+
+  get(lessonId: string): LiveLesson | undefined {
+    return this.#lessons.get(lessonId);
+  }
+
+  getOrCreate(lessonId: string): LiveLesson {
+    let lesson = this.#lessons.get(lessonId);
+    if (!lesson) {
+      lesson = new LiveLesson(lessonId);
+      this.#lessons.set(lessonId, lesson);
+      lesson.once('close', () => this.#lessons.delete(lessonId));
+    }
+    return lesson;
+  }
+
+  all(): LiveLesson[] {
+    return [...this.#lessons.values()];
+  }
+}
