@@ -1,0 +1,51 @@
+import type { SfuRpcMethod, SfuRpcParams, SfuRpcResult } from '@dualclass/protocol';
+import type { MediaService } from './media-service.ts';
+
+export type SfuRpcHandlers = { [M in SfuRpcMethod]: (params: SfuRpcParams<M>) => Promise<SfuRpcResult<M>> };
+
+/**
+ * One handler per contract method; params arrive already parsed by the method's schema. Each handler resolves
+ * the lesson and participant first, so an id that belongs to someone else is NOT_FOUND like a missing one.
+ */
+export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
+  return {
+    'router.ensure': async ({ lessonId }) => {
+      const room = await media.ensureRoom(lessonId);
+      return { rtpCapabilities: room.rtpCapabilities };
+    },
+    'router.close': async ({ lessonId }) => {
+      media.closeRoom(lessonId, 'closed by signaling');
+      return {};
+    },
+    'participant.close': async ({ lessonId, participantId }) => {
+      media.closePeer(lessonId, participantId, 'participant closed');
+      return {};
+    },
+    'transport.createWebRtc': async ({ lessonId, participantId, direction }) =>
+      media.room(lessonId).peer(participantId).createWebRtcTransport(direction),
+    'transport.connect': async ({ lessonId, participantId, transportId, dtlsParameters }) => {
+      await media.peer(lessonId, participantId).connectTransport(transportId, dtlsParameters);
+      return {};
+    },
+    'producer.create': async ({ lessonId, participantId, transportId, kind, rtpParameters }) =>
+      media.peer(lessonId, participantId).produce(transportId, kind, rtpParameters),
+    'producer.close': async ({ lessonId, participantId, producerId }) => {
+      media.peer(lessonId, participantId).closeProducer(producerId);
+      return {};
+    },
+    'ingest.createPlainRtp': async ({ lessonId, participantId, tracks }) => ({
+      tracks: await media.room(lessonId).peer(participantId).createPlainIngest(tracks),
+    }),
+    'consumer.create': async ({ lessonId, participantId, transportId, producerId, rtpCapabilities }) =>
+      media.peer(lessonId, participantId).consume(transportId, producerId, rtpCapabilities),
+    'consumer.resume': async ({ lessonId, participantId, consumerId }) => {
+      await media.peer(lessonId, participantId).resumeConsumer(consumerId);
+      return {};
+    },
+    'consumer.setPreferredLayers': async ({ lessonId, participantId, consumerId, spatialLayer }) => {
+      await media.peer(lessonId, participantId).setPreferredLayers(consumerId, spatialLayer);
+      return {};
+    },
+    'worker.list': async () => ({ workers: media.pool.list() }),
+  };
+}

@@ -1,0 +1,62 @@
+import { pino, type Logger } from 'pino';
+import type { SfuConfig } from './config.ts';
+import { createRpcHandlers } from './handlers.ts';
+import { MediaService } from './media-service.ts';
+import type { Notify } from './media-room.ts';
+import { startRpcServer, type RpcServer } from './rpc-server.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export { loadSfuConfig, type SfuConfig } from './config.ts';
+export { MediaService } from './media-service.ts';
+export { MediaRoom, PeerMedia } from './media-room.ts';
+export { WorkerPool } from './worker-pool.ts';
+
+export interface SfuServer {
+  /** The RPC port actually bound (useful with SFU_RPC_PORT=0). */
+  port: number;
+  /** In-process access to the rooms, for tests and for embedding; signaling uses the RPC, never this. */
+  media: MediaService;
+  close(): Promise<void>;
+}
+
+/** Starts the worker pool and the RPC server; `close()` stops accepting RPC, then closes every room and worker. */
+export async function startSfuServer(config: SfuConfig, options: { log?: Logger } = {}): Promise<SfuServer> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'sfu-server' } });
+  const pool = await WorkerPool.create({
+    size: config.workers,
+    rtcMinPort: config.rtcMinPort,
+    rtcMaxPort: config.rtcMaxPort,
+    log: log.child({ component: 'worker-pool' }),
+  });
+  // Rooms notify before the RPC server exists (they cannot: none exist yet), so a late-bound sink is safe.
+  let rpc: RpcServer | undefined;
+  const notify: Notify = (name, data) => rpc?.notify(name, data);
+  const media = new MediaService({
+    pool,
+    transport: { listenIp: config.listenIp, announcedIp: config.announcedIp },
+    notify,
+    log: log.child({ component: 'media' }),
+  });
+  try {
+    rpc = await startRpcServer({
+      host: config.rpcHost,
+      port: config.rpcPort,
+      secret: config.rpcSecret,
+      handlers: createRpcHandlers(media),
+      log: log.child({ component: 'rpc' }),
+    });
+  } catch (err) {
+    media.close();
+    throw err;
+  }
+  const server = rpc;
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.port,
+    media,
+    close() {
+      closing ??= server.close().finally(() => media.close());
+      return closing;
+    },
+  };
+}

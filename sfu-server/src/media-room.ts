@@ -1,0 +1,433 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import {
+  ClassroomError,
+  type ConsumerInfo,
+  type DtlsParametersWire,
+  type MediaKind,
+  type RtpCapabilitiesWire,
+  type RtpParametersWire,
+  type SfuNotification,
+  type SfuNotificationName,
+  type TransportDirection,
+  type WebRtcTransportInfo,
+} from '@dualclass/protocol';
+import type { Logger } from 'pino';
+import { highestTemporalLayer, ingestRtpParameters, kindOfMimeType, spatialLayerCount, type IngestTrack } from './codecs.ts';
+
+export type Notify = <N extends SfuNotificationName>(name: N, data: SfuNotification<N>) => void;
+
+export interface TransportSettings {
+  listenIp: string;
+  announcedIp: string | undefined;
+}
+
+export interface MediaRoomOptions {
+  lessonId: string;
+  router: types.Router;
+  transport: TransportSettings;
+  notify: Notify;
+  log: Logger;
+}
+
+export interface IngestEndpoint {
+  producerId: string;
+  kind: MediaKind;
+  ip: string;
+  port: number;
+}
+
+// Starting estimate before congestion control has measured the path; 1 Mbit/s gets a classroom a usable first
+// picture on a shared school uplink without bursting it.
+const INITIAL_OUTGOING_BITRATE = 1_000_000;
+
+/*
+ * Wire shapes are validated structurally by the protocol schemas and in full by mediasoup itself (ortc
+ * validation), so handing them over is a boundary, not a trust decision. These casts are the only place
+ * a wire shape becomes a mediasoup shape.
+ */
+const toRtpParameters = (p: RtpParametersWire) => p as types.RtpParameters;
+const toRtpCapabilities = (c: RtpCapabilitiesWire) => c as types.RtpCapabilities;
+const toDtlsParameters = (d: DtlsParametersWire) => d as types.DtlsParameters;
+
+/**
+ * Offer the SHA-256 fingerprint only: it is what browsers verify (RFC 8827 makes it mandatory to implement),
+ * SHA-1 is weak, and SHA-512's 191-character value exceeds the protocol's 160-character bound.
+ */
+function offeredDtlsParameters(dtls: types.DtlsParameters): types.DtlsParameters {
+  const sha256 = dtls.fingerprints.filter((f) => f.algorithm === 'sha-256');
+  return { ...dtls, fingerprints: sha256.length > 0 ? sha256 : dtls.fingerprints };
+}
+
+const notFound = (what: string) => new ClassroomError('NOT_FOUND', `${what} not found`);
+
+export interface MediaRoomEvents {
+  close: [reason: string];
+}
+
+/**
+ * One lesson's media: a router and the media of each participant in it. Mirrors mediasoup's tree one level up:
+ * MediaRoom → PeerMedia → transports/producers/consumers, with an idempotent close that cascades downward.
+ */
+export class MediaRoom extends EventEmitter<MediaRoomEvents> {
+  readonly lessonId: string;
+  readonly router: types.Router;
+  readonly #options: MediaRoomOptions;
+  readonly #peers = new Map<string, PeerMedia>();
+  #closed = false;
+
+  constructor(options: MediaRoomOptions) {
+    super();
+    this.#options = options;
+    this.lessonId = options.lessonId;
+    this.router = options.router;
+    // A worker death closes the router underneath us; the room follows so nothing keeps a dead router.
+    this.router.observer.once('close', () => this.close('media router closed'));
+  }
+
+  get id(): string {
+    return this.lessonId;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  /**
+   * Whether per-object close notifications should go out. When the whole room goes (lesson ended, worker died),
+   * one `router.closed` or the caller's own request covers it; a flood of per-consumer notices would not help.
+   */
+  get reportsCloses(): boolean {
+    return !this.#closed && !this.router.closed;
+  }
+
+  get settings(): TransportSettings {
+    return this.#options.transport;
+  }
+
+  get log(): Logger {
+    return this.#options.log;
+  }
+
+  notify: Notify = (name, data) => {
+    if (this.reportsCloses) this.#options.notify(name, data);
+  };
+
+  /** A participant's media, created on first use: only media-creating calls use this. */
+  peer(participantId: string): PeerMedia {
+    if (this.#closed) throw new ClassroomError('NOT_FOUND', 'media room not found');
+    let peer = this.#peers.get(participantId);
+    if (!peer) {
+      peer = new PeerMedia(this, participantId);
+      this.#peers.set(participantId, peer);
+      const created = peer;
+      created.once('close', () => {
+        if (this.#peers.get(participantId) === created) this.#peers.delete(participantId);
+      });
+    }
+    return peer;
+  }
+
+  /** A participant that already has media; calls that name existing objects go through here. */
+  existingPeer(participantId: string): PeerMedia {
+    const peer = this.#peers.get(participantId);
+    if (!peer) throw notFound('participant media');
+    return peer;
+  }
+
+  hasPeer(participantId: string): boolean {
+    return this.#peers.has(participantId);
+  }
+
+  /** Any producer in this room, whoever owns it: every participant of a lesson may consume its publications. */
+  findProducer(producerId: string): types.Producer | undefined {
+    for (const peer of this.#peers.values()) {
+      const producer = peer.findProducer(producerId);
+      if (producer) return producer;
+    }
+    return undefined;
+  }
+
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const peer of this.#peers.values()) peer.close(reason);
+    this.#peers.clear();
+    this.router.close();
+    this.emit('close', reason);
+  }
+}
+
+interface PeerMediaEvents {
+  close: [reason: string];
+}
+
+interface OwnedTransport {
+  transport: types.WebRtcTransport;
+  direction: TransportDirection;
+}
+
+/** One participant's media objects in a room. Every lookup is scoped here, which is what enforces ownership. */
+export class PeerMedia extends EventEmitter<PeerMediaEvents> {
+  readonly room: MediaRoom;
+  readonly participantId: string;
+  readonly #transports = new Map<string, OwnedTransport>();
+  readonly #ingestTransports = new Set<types.PlainTransport>();
+  readonly #producers = new Map<string, types.Producer>();
+  readonly #consumers = new Map<string, types.Consumer>();
+  #closed = false;
+  #closeReason: string | undefined;
+
+  constructor(room: MediaRoom, participantId: string) {
+    super();
+    this.room = room;
+    this.participantId = participantId;
+  }
+
+  get id(): string {
+    return this.participantId;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async createWebRtcTransport(direction: TransportDirection): Promise<WebRtcTransportInfo> {
+    const { listenIp, announcedIp } = this.room.settings;
+    const transport = await this.#media(() =>
+      this.room.router.createWebRtcTransport({
+        listenIps: [{ ip: listenIp, announcedIp }],
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: INITIAL_OUTGOING_BITRATE,
+        appData: { participantId: this.participantId, direction },
+      }),
+    );
+    this.#adopt(transport);
+    this.#transports.set(transport.id, { transport, direction });
+    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    // A DTLS failure or close alert is final for this transport; closing it tells consumers' owners promptly
+    // instead of leaving dead consumers until the participant leaves.
+    transport.on('dtlsstatechange', (state) => {
+      if (state !== 'failed' && state !== 'closed') return;
+      this.room.log.info({ participantId: this.participantId, transportId: transport.id, state }, 'dtls ended, closing transport');
+      transport.close();
+    });
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: offeredDtlsParameters(transport.dtlsParameters),
+    };
+  }
+
+  async connectTransport(transportId: string, dtlsParameters: DtlsParametersWire): Promise<void> {
+    const { transport } = this.#transport(transportId);
+    await this.#media(() => transport.connect({ dtlsParameters: toDtlsParameters(dtlsParameters) }), 'dtlsParameters rejected');
+  }
+
+  async produce(
+    transportId: string,
+    kind: MediaKind,
+    rtpParameters: RtpParametersWire,
+  ): Promise<{ producerId: string; simulcastLayers: number }> {
+    const { transport, direction } = this.#transport(transportId);
+    if (direction !== 'send') throw new ClassroomError('BAD_REQUEST', 'transport is not a send transport');
+    const producer = await this.#media(
+      () => transport.produce({ kind, rtpParameters: toRtpParameters(rtpParameters), appData: { participantId: this.participantId } }),
+      'rtpParameters rejected',
+    );
+    this.#adopt(producer);
+    this.#trackProducer(producer);
+    return { producerId: producer.id, simulcastLayers: spatialLayerCount(producer.rtpParameters) };
+  }
+
+  /**
+   * Plain-RTP ingest: one comedia PlainTransport per track, so the SFU learns each sender's address from its
+   * first packet and a studio encoder needs no SDP. Each producer takes its transport down with it.
+   */
+  async createPlainIngest(tracks: IngestTrack[]): Promise<IngestEndpoint[]> {
+    for (const track of tracks) {
+      if (kindOfMimeType(track.mimeType) !== track.kind) {
+        throw new ClassroomError('BAD_REQUEST', `track kind ${track.kind} does not match ${track.mimeType}`);
+      }
+    }
+    const { listenIp, announcedIp } = this.room.settings;
+    const created: types.PlainTransport[] = [];
+    try {
+      const endpoints: IngestEndpoint[] = [];
+      for (const track of tracks) {
+        const transport = await this.#media(() =>
+          this.room.router.createPlainTransport({
+            listenIp: { ip: listenIp, announcedIp },
+            rtcpMux: true,
+            comedia: true,
+            appData: { participantId: this.participantId, ingest: true },
+          }),
+        );
+        created.push(transport);
+        this.#adopt(transport);
+        this.#ingestTransports.add(transport);
+        transport.observer.once('close', () => this.#ingestTransports.delete(transport));
+        const producer = await this.#media(
+          () => transport.produce({ kind: track.kind, rtpParameters: ingestRtpParameters(track), appData: { participantId: this.participantId } }),
+          'ingest track rejected',
+        );
+        this.#adopt(producer);
+        this.#trackProducer(producer);
+        producer.observer.once('close', () => transport.close());
+        endpoints.push({ producerId: producer.id, kind: track.kind, ip: announcedIp ?? transport.tuple.localIp, port: transport.tuple.localPort });
+      }
+      return endpoints;
+    } catch (err) {
+      // All tracks or none: a half-created ingest would leave the encoder pointed at missing ports.
+      for (const transport of created) transport.close();
+      throw err;
+    }
+  }
+
+  closeProducer(producerId: string): void {
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw notFound('producer');
+    producer.close();
+  }
+
+  findProducer(producerId: string): types.Producer | undefined {
+    return this.#producers.get(producerId);
+  }
+
+  /** Own producer by id, NOT_FOUND otherwise; for stats and tests. */
+  producer(producerId: string): types.Producer {
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw notFound('producer');
+    return producer;
+  }
+
+  async consume(transportId: string, producerId: string, rtpCapabilities: RtpCapabilitiesWire): Promise<ConsumerInfo> {
+    const { transport, direction } = this.#transport(transportId);
+    if (direction !== 'recv') throw new ClassroomError('BAD_REQUEST', 'transport is not a recv transport');
+    const producer = this.room.findProducer(producerId);
+    if (!producer) throw notFound('producer');
+    const capabilities = toRtpCapabilities(rtpCapabilities);
+    if (!this.room.router.canConsume({ producerId, rtpCapabilities: capabilities })) {
+      throw new ClassroomError('BAD_REQUEST', 'rtpCapabilities cannot receive this producer');
+    }
+    // Always paused: the client resumes once its consumer is wired to a track, so no early keyframe is lost.
+    const consumer = await this.#media(
+      () => transport.consume({ producerId, rtpCapabilities: capabilities, paused: true, appData: { participantId: this.participantId } }),
+      'consumer rejected',
+    );
+    this.#adopt(consumer);
+    this.#trackConsumer(consumer);
+    return {
+      consumerId: consumer.id,
+      producerId: consumer.producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  /** Own consumer by id, NOT_FOUND otherwise; for stats and tests. */
+  consumer(consumerId: string): types.Consumer {
+    return this.#consumer(consumerId);
+  }
+
+  async resumeConsumer(consumerId: string): Promise<void> {
+    const consumer = this.#consumer(consumerId);
+    await this.#media(() => consumer.resume());
+  }
+
+  async setPreferredLayers(consumerId: string, spatialLayer: number): Promise<void> {
+    const consumer = this.#consumer(consumerId);
+    const temporalLayer = highestTemporalLayer(consumer.rtpParameters);
+    await this.#media(() => consumer.setPreferredLayers({ spatialLayer, temporalLayer }));
+  }
+
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
+    this.room.log.debug({ participantId: this.participantId, reason }, 'participant media closed');
+    // Closing transports closes their producers and consumers; the close handlers report each with this reason.
+    for (const { transport } of this.#transports.values()) transport.close();
+    for (const transport of this.#ingestTransports) transport.close();
+    this.emit('close', reason);
+  }
+
+  #transport(transportId: string): OwnedTransport {
+    const owned = this.#transports.get(transportId);
+    if (!owned) throw notFound('transport');
+    return owned;
+  }
+
+  #consumer(consumerId: string): types.Consumer {
+    const consumer = this.#consumers.get(consumerId);
+    if (!consumer) throw notFound('consumer');
+    return consumer;
+  }
+
+  /** An object made while this participant was closed concurrently must not outlive it. */
+  #adopt(created: { close(): void }): void {
+    if (this.#closed) {
+      created.close();
+      throw new ClassroomError('INVALID_STATE', 'participant media was closed');
+    }
+  }
+
+  #trackProducer(producer: types.Producer): void {
+    let reason: string | undefined;
+    producer.once('transportclose', () => (reason = this.#closeReason ?? 'transport closed'));
+    this.#producers.set(producer.id, producer);
+    producer.observer.once('close', () => {
+      this.#producers.delete(producer.id);
+      this.room.notify('producer.closed', {
+        lessonId: this.room.lessonId,
+        participantId: this.participantId,
+        producerId: producer.id,
+        reason: reason ?? 'closed',
+      });
+    });
+  }
+
+  #trackConsumer(consumer: types.Consumer): void {
+    let reason: string | undefined;
+    consumer.once('producerclose', () => (reason = 'producer closed'));
+    consumer.once('transportclose', () => (reason = this.#closeReason ?? 'transport closed'));
+    this.#consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => {
+      this.#consumers.delete(consumer.id);
+      this.room.notify('consumer.closed', {
+        lessonId: this.room.lessonId,
+        participantId: this.participantId,
+        consumerId: consumer.id,
+        reason: reason ?? 'closed',
+      });
+    });
+  }
+
+  /**
+   * Runs a mediasoup call and classifies its failure by cause: the router went away (worker died, lesson ended)
+   * → UNAVAILABLE; the caller's parameters were refused → BAD_REQUEST with mediasoup's validation message;
+   * anything else stays unclassified and surfaces as INTERNAL.
+   */
+  async #media<T>(fn: () => Promise<T>, refusedAs?: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ClassroomError) throw err;
+      if (this.room.router.closed) throw new ClassroomError('UNAVAILABLE', 'media router closed', { cause: err });
+      if (refusedAs) {
+        const detail = err instanceof Error ? err.message.slice(0, 200) : 'invalid';
+        throw new ClassroomError('BAD_REQUEST', `${refusedAs}: ${detail}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+}
