@@ -41,7 +41,7 @@ export type RtpCapabilitiesWire = z.infer<typeof RtpCapabilitiesSchema>;
 
 export const DtlsParametersSchema = z.looseObject({
   role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z.array(z.object({ algorithm: z.string().max(16), value: z.string().max(160) })).min(1).max(8),
+  fingerprints: z.array(z.object({ algorithm: z.string().max(16), value: z.string().max(200) })).min(1).max(8),
 });
 export type DtlsParametersWire = z.infer<typeof DtlsParametersSchema>;
 
