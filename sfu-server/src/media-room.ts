@@ -52,7 +52,7 @@ const toDtlsParameters = (d: DtlsParametersWire) => d as types.DtlsParameters;
 
 /**
  * Offer the SHA-256 fingerprint only: it is what browsers verify (RFC 8827 makes it mandatory to implement),
- * SHA-1 is weak, and SHA-512's 191-character value exceeds the protocol's 160-character bound.
+ * SHA-1 is weak, and one fingerprint keeps the signaling message small.
  */
 function offeredDtlsParameters(dtls: types.DtlsParameters): types.DtlsParameters {
   const sha256 = dtls.fingerprints.filter((f) => f.algorithm === 'sha-256');
