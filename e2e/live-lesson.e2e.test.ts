@@ -69,7 +69,8 @@ describe('live lesson in the browser', () => {
     console.log(`join → first decoded frame (ms): ${joins.map((j) => j.toFixed(0)).join(', ')}; median ${joins[2]!.toFixed(0)}`);
     expect(joins[2]).toBeGreaterThan(0);
 
-    await studio.getByRole('button', { name: /下课/ }).click();
+    await studio.getByRole('button', { name: /^下课$/ }).click();
+    await studio.getByRole('button', { name: /确定下课/ }).click();
     await expect.poll(() => classroom.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/下课|ended/i);
   });
 });

@@ -14,7 +14,7 @@ export async function mediaStats(page: Page): Promise<MediaStats> {
     const hook = (window as unknown as {
       __classroom?: {
         stats(): Promise<{ framesDecoded: number; videoWidth: number; audioPacketsReceived: number }>;
-        timing: { joinStartedAt?: number; firstFrameAt?: number };
+        timing: { joinStartedAt: number | null; firstFrameAt: number | null };
       };
     }).__classroom;
     if (!hook) return { framesDecoded: 0, videoWidth: 0, audioPacketsReceived: 0, firstFrameMs: undefined };
@@ -24,7 +24,7 @@ export async function mediaStats(page: Page): Promise<MediaStats> {
       framesDecoded: s.framesDecoded,
       videoWidth: s.videoWidth,
       audioPacketsReceived: s.audioPacketsReceived,
-      firstFrameMs: joinStartedAt !== undefined && firstFrameAt !== undefined ? firstFrameAt - joinStartedAt : undefined,
+      firstFrameMs: joinStartedAt != null && firstFrameAt != null ? firstFrameAt - joinStartedAt : undefined,
     };
   });
 }
