@@ -4,7 +4,9 @@ import type { IngestInfo } from '@dualclass/protocol';
 export const FEED_VIDEO = { payloadType: 101, ssrc: 22222222 } as const;
 export const FEED_AUDIO = { payloadType: 100, ssrc: 11111111 } as const;
 
-const rtpUrl = (ip: string, port: number) => `rtp://${ip}:${port}?rtcpport=${port}&pkt_size=1200`;
+// RTCP goes to port+1, where nothing listens: a comedia transport locks onto the first sender address it
+// sees, and ffmpeg sends RTCP from a second local socket, so muxing it onto the RTP port could lock the wrong one.
+const rtpUrl = (ip: string, port: number) => `rtp://${ip}:${port}?pkt_size=1200`;
 
 /**
  * A synthetic studio camera: ffmpeg's test pattern and a 440 Hz tone, encoded live as VP8 + Opus
