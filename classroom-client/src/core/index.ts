@@ -1,0 +1,10 @@
+export { ClassroomClient, type ClassroomClientOptions, type ClassroomSnapshot, type ClientTiming, type MediaStatus } from './client.ts';
+export { SignalingChannel, classifyConnectError } from './signaling.ts';
+export { MediaSession, CAMERA_SIMULCAST_ENCODINGS } from './media.ts';
+export { LocalMedia, type DeviceOption, type LocalMediaSnapshot } from './local-media.ts';
+export * from './model.ts';
+export * from './state.ts';
+export * from './link.ts';
+export { TypedEmitter } from './emitter.ts';
+export { useClassroom } from './hooks.ts';
+export { installTestHook, type ClassroomStats, type ClassroomTestHook } from './test-hook.ts';

@@ -1,0 +1,125 @@
+import type { Lesson, Participant, Publication } from '@dualclass/protocol';
+import { describe, expect, it } from 'vitest';
+import { emptyRoster, pickStage, reduceRoster, remoteParticipants, remotePublications, type RosterEvent, type RosterState } from './model.ts';
+
+const lesson: Lesson = {
+  id: 'les_1',
+  title: '电磁感应',
+  subject: '物理',
+  grade: '高二',
+  teacherName: '王老师',
+  school: '一中',
+  knowledgePoints: ['法拉第电磁感应定律'],
+  status: 'live',
+  scheduledAt: null,
+  startedAt: '2025-01-01T08:00:00.000Z',
+  endedAt: null,
+  classroomIds: ['cls_1'],
+};
+
+const participant = (id: string, role: Participant['role'], joinedAt = '2025-01-01T08:00:00.000Z'): Participant => ({
+  id,
+  lessonId: 'les_1',
+  role,
+  displayName: id,
+  classroomId: null,
+  joinedAt,
+  connection: 'connected',
+});
+
+const pub = (producerId: string, participantId: string, kind: 'audio' | 'video', source: Publication['source'] = kind === 'video' ? 'camera' : 'microphone'): Publication => ({
+  producerId,
+  participantId,
+  kind,
+  source,
+  label: producerId,
+  paused: false,
+  simulcastLayers: kind === 'video' ? 3 : 1,
+});
+
+const master = participant('par_master', 'master_teacher', '2025-01-01T07:59:00.000Z');
+const me = participant('par_me', 'classroom_device');
+
+const run = (...events: RosterEvent[]): RosterState => events.reduce(reduceRoster, emptyRoster);
+const joined = (publications: Publication[] = [pub('p_cam', 'par_master', 'video'), pub('p_mic', 'par_master', 'audio')]): RosterEvent => ({
+  type: 'joined',
+  data: { self: me, lesson, participants: [master, me], publications },
+});
+// A stand-in track object: the reducer only stores it.
+const track = { id: 'trk' } as MediaStreamTrack;
+
+describe('roster model', () => {
+  it('join snapshot: remote participants exclude self, publications start unsubscribed', () => {
+    const s = run(joined());
+    expect(s.self?.id).toBe('par_me');
+    expect(remoteParticipants(s).map((p) => p.id)).toEqual(['par_master']);
+    expect(remoteParticipants(s)[0]?.publications.map((p) => p.producerId)).toEqual(['p_cam', 'p_mic']);
+    expect(remotePublications(s).every((p) => p.subscription === 'unsubscribed' && p.track === null)).toBe(true);
+  });
+
+  it('own publications are not remote', () => {
+    const s = run(joined([pub('p_own', 'par_me', 'video')]));
+    expect(remotePublications(s)).toEqual([]);
+  });
+
+  it('subscribe lifecycle: subscribing → subscribed → consumerClosed', () => {
+    let s = run(joined(), { type: 'subscribing', producerId: 'p_cam' });
+    expect(s.publications.get('p_cam')?.subscription).toBe('subscribing');
+    s = reduceRoster(s, { type: 'subscribed', producerId: 'p_cam', consumerId: 'c1', track });
+    expect(s.publications.get('p_cam')).toMatchObject({ subscription: 'subscribed', consumerId: 'c1', track });
+    s = reduceRoster(s, { type: 'consumerClosed', consumerId: 'c1' });
+    expect(s.publications.get('p_cam')).toMatchObject({ subscription: 'unsubscribed', consumerId: null, track: null });
+  });
+
+  it('publication removed drops it; unknown ids change nothing', () => {
+    const s = run(joined());
+    const removed = reduceRoster(s, { type: 'publicationRemoved', producerId: 'p_cam' });
+    expect(removed.publications.has('p_cam')).toBe(false);
+    expect(reduceRoster(removed, { type: 'publicationRemoved', producerId: 'p_cam' })).toBe(removed);
+    expect(reduceRoster(s, { type: 'consumerClosed', consumerId: 'nope' })).toBe(s);
+  });
+
+  it('mediaReset unsubscribes everything but keeps the publications', () => {
+    const s = run(joined(), { type: 'subscribed', producerId: 'p_cam', consumerId: 'c1', track }, { type: 'mediaReset' });
+    expect(s.publications.size).toBe(2);
+    expect([...s.publications.values()].every((p) => p.subscription === 'unsubscribed')).toBe(true);
+  });
+
+  it('participants join, update and leave', () => {
+    let s = run(joined(), { type: 'participantJoined', participant: participant('par_s1', 'student', '2025-01-01T08:05:00.000Z') });
+    expect(remoteParticipants(s).map((p) => p.id)).toEqual(['par_master', 'par_s1']);
+    s = reduceRoster(s, { type: 'participantUpdated', participant: { ...participant('par_s1', 'student'), connection: 'reconnecting' } });
+    expect(remoteParticipants(s).find((p) => p.id === 'par_s1')?.connection).toBe('reconnecting');
+    s = reduceRoster(s, { type: 'participantLeft', participantId: 'par_s1' });
+    expect(remoteParticipants(s).map((p) => p.id)).toEqual(['par_master']);
+  });
+
+  it('lesson pushes replace the lesson', () => {
+    const s = run(joined(), { type: 'lesson', lesson: { ...lesson, status: 'ended' } });
+    expect(s.lesson?.status).toBe('ended');
+  });
+
+  it('stage: master camera first, chosen angle respected, all remote audio', () => {
+    const s = run(
+      joined([
+        pub('p_doc', 'par_master', 'video', 'document'),
+        pub('p_cam', 'par_master', 'video', 'camera'),
+        pub('p_mic', 'par_master', 'audio'),
+      ]),
+    );
+    const stage = pickStage(s);
+    expect(stage.video?.producerId).toBe('p_cam');
+    expect(stage.angles.map((a) => a.producerId)).toEqual(['p_cam', 'p_doc']);
+    expect(stage.audio.map((a) => a.producerId)).toEqual(['p_mic']);
+    expect(pickStage(s, 'p_doc').video?.producerId).toBe('p_doc');
+    expect(pickStage(s, 'gone').video?.producerId).toBe('p_cam');
+  });
+
+  it('stage: video from a participant not announced yet still shows; other roles’ video does not', () => {
+    const s = run(
+      joined([pub('p_feed', 'par_ingest', 'video'), pub('p_room', 'par_other_room', 'video')]),
+      { type: 'participantJoined', participant: participant('par_other_room', 'classroom_device') },
+    );
+    expect(pickStage(s).angles.map((a) => a.producerId)).toEqual(['p_feed']);
+  });
+});

@@ -1,0 +1,46 @@
+import 'webrtc-adapter';
+import './styles.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { ClassroomClient, type ClassroomClientOptions } from './core/client.ts';
+import { readJoinLink, resolveView, type ViewName } from './core/link.ts';
+import { installTestHook } from './core/test-hook.ts';
+import { initI18n } from './i18n/index.ts';
+
+/** Per view: what the client receives and which simulcast layer suits the screen. */
+const CLIENT_OPTIONS: Record<Exclude<ViewName, 'admin'>, Pick<ClassroomClientOptions, 'autoConsume' | 'preferredSpatialLayer'>> = {
+  studio: { autoConsume: false },
+  classroom: { autoConsume: true, preferredSpatialLayer: 2 },
+  student: { autoConsume: true, preferredSpatialLayer: 1 },
+  observer: { autoConsume: true, preferredSpatialLayer: 1 },
+};
+
+async function start(): Promise<void> {
+  await initI18n();
+  const view = resolveView(window.location.pathname);
+  const link = readJoinLink(window.location.hash, window.location.search);
+
+  // One client per page, created outside React so StrictMode's double effects cannot open two sockets.
+  let client: ClassroomClient | undefined;
+  if (view && view !== 'admin' && link.ok) {
+    client = new ClassroomClient({ token: link.token, lessonId: link.lessonId, ...CLIENT_OPTIONS[view] });
+    installTestHook(client);
+    client.connect();
+    window.addEventListener('pagehide', () => client?.close());
+    // Restored from the back/forward cache with a closed client: start over.
+    window.addEventListener('pageshow', (event) => {
+      if (event.persisted) window.location.reload();
+    });
+  }
+
+  const root = document.getElementById('root');
+  if (!root) throw new Error('#root missing from index.html');
+  createRoot(root).render(
+    <StrictMode>
+      <App view={view} link={link} client={client} />
+    </StrictMode>,
+  );
+}
+
+void start();
