@@ -34,6 +34,12 @@ describe('connection state machine', () => {
     expect(reduceConnection(ended, { type: 'joined', status: 'live' })).toBe(ended);
   });
 
+  it('a handshake refused because the lesson has ended shows the ended state, not a bad link', () => {
+    const refused = run({ type: 'connecting' }, { type: 'connectFailed', code: 'INVALID_STATE', detail: 'lesson has ended' });
+    expect(refused.phase).toBe('ended');
+    expect(refused.error).toBeNull();
+  });
+
   it('session:closed lesson_ended ends the lesson', () => {
     expect(run({ type: 'joined', status: 'live' }, { type: 'sessionClosed', reason: 'lesson_ended' }).phase).toBe('ended');
   });

@@ -105,6 +105,8 @@ export function isTerminal(state: ConnectionState): boolean {
 }
 
 function failure(f: Facts, code: ErrorCode | undefined, detail: string | undefined): Facts {
+  // The server refuses a handshake or join for a lesson that has ended with INVALID_STATE.
+  if (code === 'INVALID_STATE') return { ...f, lessonStatus: 'ended' };
   const error: ClientError = { kind: isLinkError(code) ? 'token_invalid' : 'network' };
   if (code) error.code = code;
   if (detail) error.detail = detail;

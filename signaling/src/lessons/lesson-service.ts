@@ -50,7 +50,7 @@ export class LessonService {
     const lesson = await this.store.getLesson(claims.lessonId).catch(() => {
       throw new ClassroomError('UNAUTHENTICATED', 'token names an unknown lesson');
     });
-    if (lesson.status === 'ended') throw new ClassroomError('UNAUTHENTICATED', 'lesson has ended');
+    if (lesson.status === 'ended') throw new ClassroomError('INVALID_STATE', 'lesson has ended');
     if (claims.classroomId && !lesson.classroomIds.includes(claims.classroomId)) {
       throw new ClassroomError('UNAUTHENTICATED', 'classroom is not paired with this lesson');
     }
