@@ -64,6 +64,9 @@ export const ParticipantSchema = z.object({
   classroomId: IdSchema.nullable(),
   joinedAt: z.iso.datetime(),
   connection: z.enum(CONNECTION_STATES),
+  /** When the participant (or, for a classroom device, its room) raised a hand; null when lowered. */
+  handRaisedAt: z.iso.datetime().nullable(),
+  onStage: z.boolean(),
 });
 export type Participant = z.infer<typeof ParticipantSchema>;
 
@@ -75,6 +78,13 @@ export const PublicationSchema = z.object({
   /** Human name of a studio angle, e.g. "教师特写". */
   label: textField(40),
   paused: z.boolean(),
+  /** Paused by a teacher on the server; the owner cannot resume it. */
+  hardMuted: z.boolean(),
+  /**
+   * Who may receive it: `all` for the studio and for anyone on stage; `staff` (teachers, observers, admins)
+   * for a classroom's room camera and mic while it is off stage, which feed the studio's classroom wall.
+   */
+  audience: z.enum(['all', 'staff']),
   simulcastLayers: z.number().int().min(1).max(3),
 });
 export type Publication = z.infer<typeof PublicationSchema>;

@@ -1,5 +1,22 @@
 import { z } from 'zod';
 import { IdSchema, LessonSchema, ParticipantSchema, PublicationSchema, MediaSourceSchema, textField } from './domain.ts';
+import {
+  AttendanceSchema,
+  ChatMessageSchema,
+  ChatSendSchema,
+  CommentSchema,
+  HealthReportSchema,
+  MuteRequestSchema,
+  ParticipantHealthSchema,
+  PrivateMessageSchema,
+  QuizAnswerSchema,
+  QuizLaunchSchema,
+  QuizResultsSchema,
+  QuizSchema,
+  ReactionSchema,
+  StageStateSchema,
+  TimelineEventSchema,
+} from './interaction.ts';
 import { WireErrorSchema } from './errors.ts';
 import type { Permission } from './permissions.ts';
 import {
@@ -25,6 +42,14 @@ export const clientRequests = {
       lesson: LessonSchema,
       participants: z.array(ParticipantSchema),
       publications: z.array(PublicationSchema),
+      stage: StageStateSchema,
+      chat: z.object({ enabled: z.boolean(), recent: z.array(ChatMessageSchema) }),
+      /** The open or last quiz, if any. */
+      quiz: QuizSchema.nullable(),
+      /** Only for roles with comment:read. */
+      comments: z.array(CommentSchema),
+      /** Only for roles with attendance:view: one entry per paired classroom. */
+      attendance: z.array(AttendanceSchema),
     }),
     permission: 'lesson:view',
   },
@@ -56,9 +81,20 @@ export const clientRequests = {
       })
       .strict(),
     response: z.object({ producerId: IdSchema }),
-    permission: 'media:publish',
+    // Which of these applies (studio, room device, student on stage) is decided by the handler.
+    permission: ['media:publish', 'media:publishRoom', 'media:publishStage'],
   },
-  'media:closeProducer': { request: z.object({ producerId: IdSchema }).strict(), response: z.object({}), permission: 'media:publish' },
+  'media:closeProducer': {
+    request: z.object({ producerId: IdSchema }).strict(),
+    response: z.object({}),
+    permission: ['media:publish', 'media:publishRoom', 'media:publishStage'],
+  },
+  /** Self mute / unmute of one's own publication; refused while a teacher holds it hard-muted. */
+  'media:setPaused': {
+    request: z.object({ producerId: IdSchema, paused: z.boolean() }).strict(),
+    response: PublicationSchema,
+    permission: ['media:publish', 'media:publishRoom', 'media:publishStage'],
+  },
   'media:consume': {
     request: z.object({ transportId: IdSchema, producerId: IdSchema, rtpCapabilities: RtpCapabilitiesSchema }).strict(),
     response: ConsumerInfoSchema,
@@ -70,7 +106,41 @@ export const clientRequests = {
     response: z.object({}),
     permission: 'media:consume',
   },
-} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType; permission: Permission }>;
+  'health:report': { request: HealthReportSchema, response: z.object({}), permission: 'lesson:view' },
+
+  'hand:raise': { request: z.object({}).strict(), response: ParticipantSchema, permission: 'hand:raise' },
+  /** Lower one's own hand, or (stage:manage) anyone's. */
+  'hand:lower': { request: z.object({ participantId: IdSchema.optional() }).strict(), response: ParticipantSchema, permission: 'lesson:view' },
+  'stage:invite': { request: z.object({ participantId: IdSchema }).strict(), response: StageStateSchema, permission: 'stage:manage' },
+  'stage:remove': { request: z.object({ participantId: IdSchema }).strict(), response: StageStateSchema, permission: 'stage:manage' },
+  'participant:mute': { request: MuteRequestSchema, response: z.object({ publications: z.array(PublicationSchema) }), permission: 'participant:mute' },
+
+  'quiz:launch': { request: QuizLaunchSchema, response: QuizSchema, permission: 'quiz:manage' },
+  'quiz:answer': { request: QuizAnswerSchema, response: z.object({ accepted: z.literal(true) }), permission: 'quiz:answer' },
+  'quiz:close': { request: z.object({ quizId: IdSchema }).strict(), response: QuizResultsSchema, permission: 'quiz:manage' },
+  'quiz:reveal': { request: z.object({ quizId: IdSchema }).strict(), response: QuizResultsSchema, permission: 'quiz:manage' },
+  'quiz:results': { request: z.object({ quizId: IdSchema }).strict(), response: QuizResultsSchema, permission: 'quiz:results' },
+
+  'chat:send': { request: ChatSendSchema, response: ChatMessageSchema, permission: 'chat:send' },
+  'chat:delete': { request: z.object({ messageId: IdSchema }).strict(), response: z.object({}), permission: 'chat:moderate' },
+  'chat:setEnabled': { request: z.object({ enabled: z.boolean() }).strict(), response: z.object({ enabled: z.boolean() }), permission: 'chat:moderate' },
+  'reaction:send': { request: z.object({ reaction: ReactionSchema }).strict(), response: z.object({}), permission: 'reaction:send' },
+  'message:toMaster': { request: z.object({ text: textField(500) }).strict(), response: PrivateMessageSchema, permission: 'message:toMaster' },
+
+  'attendance:record': {
+    request: z.object({ present: z.number().int().min(0).max(500) }).strict(),
+    response: AttendanceSchema,
+    permission: 'attendance:record',
+  },
+  'attendance:checkIn': { request: z.object({}).strict(), response: z.object({ at: z.iso.datetime() }), permission: 'attendance:checkIn' },
+  'comment:add': { request: z.object({ text: textField(1000) }).strict(), response: CommentSchema, permission: 'comment:write' },
+  'lesson:markKnowledgePoint': {
+    request: z.object({ knowledgePoint: textField(60) }).strict(),
+    response: TimelineEventSchema,
+    permission: 'lesson:control',
+  },
+  'timeline:list': { request: z.object({}).strict(), response: z.array(TimelineEventSchema), permission: 'timeline:view' },
+} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType; permission: Permission | readonly Permission[] }>;
 
 export type ClientRequestName = keyof typeof clientRequests;
 export type RequestOf<N extends ClientRequestName> = z.infer<(typeof clientRequests)[N]['request']>;
@@ -89,6 +159,23 @@ export const serverEvents = {
   'media:publicationAdded': PublicationSchema,
   'media:publicationRemoved': z.object({ producerId: IdSchema }),
   'media:consumerClosed': z.object({ consumerId: IdSchema }),
+  'media:publicationUpdated': PublicationSchema,
+  'participant:health': ParticipantHealthSchema,
+  'stage:state': StageStateSchema,
+  'quiz:launched': QuizSchema,
+  /** Live counts, to roles with quiz:results, as answers arrive. */
+  'quiz:results': QuizResultsSchema,
+  'quiz:closed': z.object({ quizId: IdSchema }),
+  /** To everyone at reveal: the quiz with `correct`, and the results. */
+  'quiz:revealed': z.object({ quiz: QuizSchema, results: QuizResultsSchema }),
+  'chat:message': ChatMessageSchema,
+  'chat:deleted': z.object({ messageId: IdSchema }),
+  'chat:state': z.object({ enabled: z.boolean() }),
+  'reaction': z.object({ participantId: IdSchema, reaction: ReactionSchema }),
+  'message:private': PrivateMessageSchema,
+  'comment:added': CommentSchema,
+  'attendance:updated': AttendanceSchema,
+  'timeline:event': TimelineEventSchema,
   /** The server dropped this session (lesson ended, kicked, token expired). */
   'session:closed': z.object({ reason: z.enum(['lesson_ended', 'replaced', 'token_expired', 'server_shutdown']) }),
 } as const satisfies Record<string, z.ZodType>;

@@ -6,3 +6,4 @@ export * from './limits.ts';
 export * from './events.ts';
 export * from './rpc.ts';
 export * from './rest.ts';
+export * from './interaction.ts';

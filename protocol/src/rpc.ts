@@ -33,6 +33,8 @@ export const sfuRpcMethods = {
     result: z.object({ producerId: IdSchema, simulcastLayers: z.number().int().min(1).max(3) }),
   },
   'producer.close': { params: z.object({ ...Owner, producerId: IdSchema }), result: Empty },
+  /** Pausing at the SFU is what makes a hard mute hard: no packets leave the producer whatever the client does. */
+  'producer.setPaused': { params: z.object({ ...Owner, producerId: IdSchema, paused: z.boolean() }), result: Empty },
   /**
    * Plain RTP ingest (comedia): the SFU opens one UDP port per track and creates a producer for each.
    * Used by the demo studio feed and, later, encoder ingest.
@@ -61,6 +63,8 @@ export const sfuRpcMethods = {
     result: ConsumerInfoSchema,
   },
   'consumer.resume': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
+  /** Signaling closes consumers a participant may no longer receive (a classroom leaving the stage). */
+  'consumer.close': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
   'consumer.setPreferredLayers': { params: z.object({ ...Owner, consumerId: IdSchema, spatialLayer: SpatialLayerSchema }), result: Empty },
   'worker.list': {
     params: Empty,

@@ -33,6 +33,10 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
       media.peer(lessonId, participantId).closeProducer(producerId);
       return {};
     },
+    'producer.setPaused': async ({ lessonId, participantId, producerId, paused }) => {
+      await media.peer(lessonId, participantId).setProducerPaused(producerId, paused);
+      return {};
+    },
     'ingest.createPlainRtp': async ({ lessonId, participantId, tracks }) => ({
       tracks: await media.room(lessonId).peer(participantId).createPlainIngest(tracks),
     }),
@@ -40,6 +44,10 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
       media.peer(lessonId, participantId).consume(transportId, producerId, rtpCapabilities),
     'consumer.resume': async ({ lessonId, participantId, consumerId }) => {
       await media.peer(lessonId, participantId).resumeConsumer(consumerId);
+      return {};
+    },
+    'consumer.close': async ({ lessonId, participantId, consumerId }) => {
+      media.peer(lessonId, participantId).closeConsumer(consumerId);
       return {};
     },
     'consumer.setPreferredLayers': async ({ lessonId, participantId, consumerId, spatialLayer }) => {

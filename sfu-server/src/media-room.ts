@@ -301,6 +301,11 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     return this.#producers.get(producerId);
   }
 
+  async setProducerPaused(producerId: string, paused: boolean): Promise<void> {
+    const producer = this.producer(producerId);
+    await this.#media(() => (paused ? producer.pause() : producer.resume()));
+  }
+
   /** Own producer by id, NOT_FOUND otherwise; for stats and tests. */
   producer(producerId: string): types.Producer {
     const producer = this.#producers.get(producerId);
@@ -337,6 +342,10 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
   /** Own consumer by id, NOT_FOUND otherwise; for stats and tests. */
   consumer(consumerId: string): types.Consumer {
     return this.#consumer(consumerId);
+  }
+
+  closeConsumer(consumerId: string): void {
+    this.#consumer(consumerId).close();
   }
 
   async resumeConsumer(consumerId: string): Promise<void> {

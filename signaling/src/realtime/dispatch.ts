@@ -9,6 +9,7 @@ import {
   type Ack,
   type ClientRequestName,
   type JoinTokenClaims,
+  type Permission,
   type RequestOf,
   type ResponseOf,
 } from '@dualclass/protocol';
@@ -90,7 +91,8 @@ export class Dispatcher {
     });
     if (payloadBytes(payload) > MAX_EVENT_PAYLOAD_BYTES) throw new ClassroomError('BAD_REQUEST', 'payload too large');
     const def = clientRequests[name];
-    if (!can(session.claims.role, def.permission)) throw new ClassroomError('FORBIDDEN', `role ${session.claims.role} may not ${name}`);
+    const anyOf: readonly Permission[] = typeof def.permission === 'string' ? [def.permission] : def.permission;
+    if (!anyOf.some((p) => can(session.claims.role, p))) throw new ClassroomError('FORBIDDEN', `role ${session.claims.role} may not ${name}`);
     if (!session.participant && !BEFORE_JOIN.has(name)) throw new ClassroomError('INVALID_STATE', 'join the lesson first');
     const parsed = def.request.safeParse(payload ?? {});
     if (!parsed.success) throw ClassroomError.fromZod(parsed.error, name);
