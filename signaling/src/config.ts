@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   SFU_URL: z.string().url().default('http://127.0.0.1:4100'),
   SFU_RPC_SECRET: z.string().min(16),
   CLIENT_DIST: z.string().optional(),
+  /** How many classrooms or students may be on stage (连麦) at once. */
+  STAGE_LIMIT: z.coerce.number().int().min(1).max(16).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -26,6 +28,7 @@ export interface SignalingConfig {
   sfuUrl: string;
   sfuRpcSecret: string;
   clientDist: string | undefined;
+  stageLimit: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -45,6 +48,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     sfuUrl: e.SFU_URL,
     sfuRpcSecret: e.SFU_RPC_SECRET,
     clientDist: e.CLIENT_DIST,
+    stageLimit: e.STAGE_LIMIT,
     logLevel: e.LOG_LEVEL,
   };
 }

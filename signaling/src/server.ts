@@ -12,7 +12,11 @@ import { restApi } from './http/rest-api.ts';
 import { OriginPolicy } from './http/origin-policy.ts';
 import { Broadcaster } from './realtime/broadcaster.ts';
 import { Dispatcher } from './realtime/dispatch.ts';
-import { createHandlers } from './realtime/handlers.ts';
+import { createHandlers } from './realtime/handlers/index.ts';
+import { StageService } from './lessons/stage-service.ts';
+import { InMemoryTimelineStore, Timeline, type TimelineStore } from './timeline/timeline.ts';
+import { Interactions } from './interaction/index.ts';
+import { InMemoryInteractionStore } from './interaction/interaction-store.ts';
 import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
 
 export interface SignalingServer {
@@ -26,7 +30,7 @@ export interface SignalingServer {
 
 export async function startSignaling(
   config: SignalingConfig,
-  options: { store?: LessonStore; log?: Logger } = {},
+  options: { store?: LessonStore; timelineStore?: TimelineStore; log?: Logger } = {},
 ): Promise<SignalingServer> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
   const store = options.store ?? new InMemoryLessonStore();
@@ -36,11 +40,17 @@ export async function startSignaling(
   const http = createServer();
   const origins = new OriginPolicy([...config.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]);
   const io = createSocketServer(http, origins);
-  const lessons = new LessonService(store, sfu, new Broadcaster(io), log);
-  const dispatcher = new Dispatcher(createHandlers(lessons, sfu), log);
+  const broadcast = new Broadcaster(io);
+  const timeline = new Timeline(options.timelineStore ?? new InMemoryTimelineStore(), broadcast);
+  const lessons = new LessonService(store, sfu, broadcast, timeline, log);
+  const stage = new StageService(lessons, broadcast, timeline, config.stageLimit);
+  // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
+  const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: new InMemoryInteractionStore() });
+  lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
+  const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu, interaction }), log);
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
   const app = createApp({
-    api: restApi({ store, lessons, tokens }),
+    api: restApi({ store, lessons, tokens, timeline }),
     adminGuard: requireAdmin(config.adminApiKey),
     clientDist: config.clientDist,
     log,

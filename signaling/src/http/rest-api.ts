@@ -15,6 +15,7 @@ import type { JoinTokens } from '../auth/join-tokens.ts';
 import type { LessonService } from '../lessons/lesson-service.ts';
 import type { LessonStore } from '../lessons/lesson-store.ts';
 import { newId } from '../ids.ts';
+import type { Timeline } from '../timeline/timeline.ts';
 
 function body<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.body ?? {});
@@ -32,8 +33,8 @@ function idParam(req: Request, name: string): string {
 const CLASSROOM_ROLES = new Set(['local_teacher', 'classroom_device']);
 
 /** Management API for admins and schedulers; every route sits behind the admin guard. */
-export function restApi(deps: { store: LessonStore; lessons: LessonService; tokens: JoinTokens }): Router {
-  const { store, lessons, tokens } = deps;
+export function restApi(deps: { store: LessonStore; lessons: LessonService; tokens: JoinTokens; timeline: Timeline }): Router {
+  const { store, lessons, tokens, timeline } = deps;
   const api = Router();
 
   api.post('/lessons', async (req, res) => {
@@ -44,6 +45,10 @@ export function restApi(deps: { store: LessonStore; lessons: LessonService; toke
   });
   api.get('/lessons/:lessonId', async (req, res) => {
     res.json(await store.getLesson(idParam(req, 'lessonId')));
+  });
+  api.get('/lessons/:lessonId/timeline', async (req, res) => {
+    const lesson = await store.getLesson(idParam(req, 'lessonId'));
+    res.json(await timeline.list(lesson.id));
   });
   api.post('/lessons/:lessonId/start', async (req, res) => {
     res.json(await lessons.start(idParam(req, 'lessonId')));

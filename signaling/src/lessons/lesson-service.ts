@@ -1,41 +1,53 @@
 import {
   ClassroomError,
   isVisibleTo,
+  type ConsumerInfo,
   type CreateIngest,
   type IngestInfo,
   type JoinTokenClaims,
   type Lesson,
   type MediaKind,
-  type MediaSource,
   type Participant,
   type Publication,
-  type ResponseOf,
-  type RtpParametersWire,
+  type RequestOf,
 } from '@dualclass/protocol';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { Logger } from 'pino';
 import type { Broadcaster } from '../realtime/broadcaster.ts';
 import { newId } from '../ids.ts';
+import type { Timeline } from '../timeline/timeline.ts';
 import type { LessonStore } from './lesson-store.ts';
 import { LessonRegistry, type LiveLesson, type LiveParticipant } from './live-lesson.ts';
+import { canReceive } from './visibility.ts';
+
+export interface JoinSnapshot {
+  self: Participant;
+  lesson: Lesson;
+  participants: Participant[];
+  publications: Publication[];
+}
 
 /**
- * Lesson lifecycle and presence, shared by the socket handlers and the REST API so both paths
- * run the same rules.
+ * Lesson lifecycle, presence and publications, shared by the socket handlers and the REST API so both
+ * paths run the same rules.
  */
 export class LessonService {
   readonly registry = new LessonRegistry();
+  readonly #endListeners = new Set<(lessonId: string) => void>();
+  readonly #leaveListeners = new Set<(participant: LiveParticipant) => void>();
 
   constructor(
-    private readonly store: LessonStore,
+    readonly store: LessonStore,
     private readonly sfu: SfuClient,
     private readonly broadcast: Broadcaster,
+    private readonly timeline: Timeline,
     private readonly log: Logger,
   ) {
     sfu.on('producer.closed', ({ lessonId, producerId }) => {
       this.registry.get(lessonId)?.findPublication(producerId)?.owner.removePublication(producerId);
     });
-    sfu.on('consumer.closed', ({ participantId, consumerId }) => {
+    sfu.on('consumer.closed', ({ lessonId, participantId, consumerId }) => {
+      this.registry.get(lessonId)?.participant(participantId)?.consumers.delete(consumerId);
       this.broadcast.toParticipant(participantId, 'media:consumerClosed', { consumerId });
     });
     sfu.on('router.closed', ({ lessonId, reason }) => {
@@ -43,6 +55,15 @@ export class LessonService {
       const live = this.registry.get(lessonId);
       for (const p of live?.participants ?? []) for (const pub of p.publications) p.removePublication(pub.producerId);
     });
+  }
+
+  /** Called when a lesson ends, after its live state is closed (quiz timers, recordings). */
+  onLessonEnd(listener: (lessonId: string) => void): void {
+    this.#endListeners.add(listener);
+  }
+
+  onParticipantLeft(listener: (participant: LiveParticipant) => void): void {
+    this.#leaveListeners.add(listener);
   }
 
   /** Checks a verified token still names a lesson it may join; called at the socket handshake. */
@@ -57,28 +78,31 @@ export class LessonService {
     return lesson;
   }
 
-  async join(claims: JoinTokenClaims): Promise<{ participant: LiveParticipant; snapshot: ResponseOf<'lesson:join'> }> {
+  async join(claims: JoinTokenClaims): Promise<{ participant: LiveParticipant; snapshot: JoinSnapshot }> {
     const lesson = await this.admit(claims);
     const live = this.registry.getOrCreate(lesson.id);
-    const info: Participant = {
+    const participant = this.#enter(live, {
       id: claims.sub,
-      lessonId: lesson.id,
       role: claims.role,
       displayName: claims.name,
       classroomId: claims.classroomId,
-      joinedAt: new Date().toISOString(),
-      connection: 'connected',
-    };
-    const participant = live.addParticipant(info);
-    this.#wire(live, participant);
-    this.broadcast.presence(info, 'participant:joined');
+    });
     const participants = live.participants.map((p) => p.info).filter((p) => isVisibleTo(claims.role, p.role));
-    return { participant, snapshot: { self: info, lesson, participants, publications: live.publications() } };
+    const publications = live.publications().filter((pub) => canReceive(claims.role, pub));
+    return { participant, snapshot: { self: participant.info, lesson, participants, publications } };
   }
 
-  #wire(live: LiveLesson, participant: LiveParticipant): void {
+  #enter(live: LiveLesson, who: Pick<Participant, 'id' | 'role' | 'displayName' | 'classroomId'>): LiveParticipant {
+    const participant = live.addParticipant({
+      ...who,
+      lessonId: live.lessonId,
+      joinedAt: new Date().toISOString(),
+      connection: 'connected',
+      handRaisedAt: null,
+      onStage: false,
+    });
     participant.on('publicationclose', (publication) => {
-      this.broadcast.toLesson(live.lessonId, 'media:publicationRemoved', { producerId: publication.producerId });
+      this.#announce(live.lessonId, 'media:publicationRemoved', publication);
       if (!participant.closed) {
         this.sfu
           .call('producer.close', { lessonId: live.lessonId, participantId: participant.id, producerId: publication.producerId })
@@ -87,73 +111,138 @@ export class LessonService {
     });
     participant.once('close', (reason) => {
       this.broadcast.presence(participant.info, 'participant:left');
+      for (const listener of this.#leaveListeners) listener(participant);
       if (reason !== 'replaced') {
         this.sfu
           .call('participant.close', { lessonId: live.lessonId, participantId: participant.id })
           .catch((err: unknown) => this.log.warn({ err }, 'could not release participant media'));
       }
     });
+    this.broadcast.presence(participant.info, 'participant:joined');
+    return participant;
+  }
+
+  /** Pushes a publication change to exactly those who may receive it. */
+  #announce(lessonId: string, event: 'media:publicationAdded' | 'media:publicationUpdated' | 'media:publicationRemoved', publication: Publication): void {
+    const payload = event === 'media:publicationRemoved' ? { producerId: publication.producerId } : publication;
+    if (publication.audience === 'all') this.broadcast.toLesson(lessonId, event, payload as Publication);
+    else this.broadcast.toPermission(lessonId, 'roster:view', event, payload as Publication);
   }
 
   leave(participant: LiveParticipant): void {
     participant.close('left');
   }
 
-  async start(lessonId: string): Promise<Lesson> {
+  /** Updates a participant's presence fields and tells whoever may see them. */
+  updateParticipant(participant: LiveParticipant, change: Partial<Pick<Participant, 'handRaisedAt' | 'onStage'>>): Participant {
+    participant.info = { ...participant.info, ...change };
+    this.broadcast.presence(participant.info, 'participant:updated');
+    return participant.info;
+  }
+
+  async start(lessonId: string, actorId: string | null = null): Promise<Lesson> {
     const lesson = await this.store.setLessonStatus(lessonId, 'scheduled', 'live');
     this.broadcast.toLesson(lessonId, 'lesson:state', lesson);
+    await this.timeline.record(lesson, 'lesson_start', { actorId });
     this.log.info({ lessonId }, 'lesson started');
     return lesson;
   }
 
-  async end(lessonId: string): Promise<Lesson> {
+  async end(lessonId: string, actorId: string | null = null): Promise<Lesson> {
     const lesson = await this.store.setLessonStatus(lessonId, 'live', 'ended');
+    await this.timeline.record(lesson, 'lesson_end', { actorId });
     this.broadcast.toLesson(lessonId, 'lesson:state', lesson);
     this.registry.get(lessonId)?.close();
+    for (const listener of this.#endListeners) listener(lessonId);
     await this.sfu.call('router.close', { lessonId }).catch((err: unknown) => this.log.warn({ err }, 'router close failed'));
     this.log.info({ lessonId }, 'lesson ended');
     return lesson;
   }
 
-  async requireLive(lessonId: string): Promise<void> {
+  async requireLive(lessonId: string): Promise<Lesson> {
     const lesson = await this.store.getLesson(lessonId);
     if (lesson.status !== 'live') throw new ClassroomError('INVALID_STATE', `lesson is ${lesson.status}`);
+    return lesson;
   }
 
+  /** Creates the producer at the SFU and announces it; who may see it and whether it starts paused is the caller's policy. */
   async publish(
     participant: LiveParticipant,
-    input: { transportId: string; kind: MediaKind; rtpParameters: RtpParametersWire; source: MediaSource; label: string },
+    input: RequestOf<'media:produce'>,
+    policy: Pick<Publication, 'audience' | 'paused'>,
   ): Promise<Publication> {
     const { lessonId, id: participantId } = participant.info;
     await this.requireLive(lessonId);
-    const { producerId, simulcastLayers } = await this.sfu.call('producer.create', {
-      lessonId,
-      participantId,
-      transportId: input.transportId,
-      kind: input.kind,
-      rtpParameters: input.rtpParameters,
-    });
-    const publication: Publication = {
-      producerId,
-      participantId,
-      kind: input.kind,
-      source: input.source,
-      label: input.label,
-      paused: false,
-      simulcastLayers,
-    };
-    return this.#announce(participant, publication);
+    const owner = { lessonId, participantId };
+    const { producerId, simulcastLayers } = await this.sfu.call('producer.create', { ...owner, ...input });
+    if (policy.paused) await this.sfu.call('producer.setPaused', { ...owner, producerId, paused: true });
+    const { kind, source, label } = input;
+    return this.#add(participant, { producerId, participantId, kind, source, label, simulcastLayers, hardMuted: false, ...policy });
   }
 
-  #announce(participant: LiveParticipant, publication: Publication): Publication {
+  #add(participant: LiveParticipant, publication: Publication): Publication {
     if (participant.closed) throw new ClassroomError('INVALID_STATE', 'participant has left');
     participant.addPublication(publication);
-    this.broadcast.toLesson(participant.info.lessonId, 'media:publicationAdded', publication);
+    this.#announce(participant.info.lessonId, 'media:publicationAdded', publication);
     return publication;
   }
 
   unpublish(participant: LiveParticipant, producerId: string): void {
     if (!participant.removePublication(producerId)) throw new ClassroomError('NOT_FOUND', 'publication not found');
+  }
+
+  /** Pauses or resumes at the SFU, then records and announces the new state. */
+  async setPublicationState(
+    participant: LiveParticipant,
+    producerId: string,
+    change: Partial<Pick<Publication, 'paused' | 'hardMuted'>>,
+  ): Promise<Publication> {
+    const current = participant.publication(producerId);
+    if (!current) throw new ClassroomError('NOT_FOUND', 'publication not found');
+    if (change.paused !== undefined && change.paused !== current.paused) {
+      await this.sfu.call('producer.setPaused', { lessonId: participant.info.lessonId, participantId: participant.id, producerId, paused: change.paused });
+    }
+    const next = participant.updatePublication(producerId, change);
+    this.#announce(participant.info.lessonId, 'media:publicationUpdated', next);
+    return next;
+  }
+
+  /**
+   * Widens or narrows who may receive a participant's publications. Narrowing withdraws them from those who
+   * may no longer receive them: their consumers close at the SFU and the publication disappears for them.
+   */
+  async setAudience(live: LiveLesson, owner: LiveParticipant, audience: Publication['audience']): Promise<void> {
+    for (const before of owner.publications) {
+      if (before.audience === audience) continue;
+      const after = owner.updatePublication(before.producerId, { audience });
+      if (audience === 'all') {
+        this.broadcast.toPermission(live.lessonId, 'roster:view', 'media:publicationUpdated', after);
+        this.broadcast.toLessonExcept(live.lessonId, 'roster:view', 'media:publicationAdded', after);
+        continue;
+      }
+      this.broadcast.toPermission(live.lessonId, 'roster:view', 'media:publicationUpdated', after);
+      this.broadcast.toLessonExcept(live.lessonId, 'roster:view', 'media:publicationRemoved', { producerId: after.producerId });
+      for (const viewer of live.participants) {
+        if (canReceive(viewer.info.role, after)) continue;
+        for (const [consumerId, producerId] of viewer.consumers) {
+          if (producerId !== after.producerId) continue;
+          viewer.consumers.delete(consumerId);
+          await this.sfu
+            .call('consumer.close', { lessonId: live.lessonId, participantId: viewer.id, consumerId })
+            .catch((err: unknown) => this.log.debug({ err }, 'consumer already closed'));
+        }
+      }
+    }
+  }
+
+  /** A consumer for a publication the participant may receive; anything else is NOT_FOUND, as if it did not exist. */
+  async consume(participant: LiveParticipant, req: RequestOf<'media:consume'>): Promise<ConsumerInfo> {
+    const live = this.registry.get(participant.info.lessonId);
+    const found = live?.findPublication(req.producerId);
+    if (!found || !canReceive(participant.info.role, found.publication)) throw new ClassroomError('NOT_FOUND', 'publication not found');
+    const info = await this.sfu.call('consumer.create', { lessonId: participant.info.lessonId, participantId: participant.id, ...req });
+    participant.consumers.set(info.consumerId, info.producerId);
+    return info;
   }
 
   /**
@@ -171,25 +260,17 @@ export class LessonService {
       ...(input.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, ...input.audio }] : []),
     ];
     const created = await this.sfu.call('ingest.createPlainRtp', { lessonId, participantId, tracks });
-    const participant = live.addParticipant({
-      id: participantId,
-      lessonId,
-      role: 'master_teacher',
-      displayName: input.label,
-      classroomId: null,
-      joinedAt: new Date().toISOString(),
-      connection: 'connected',
-    });
-    this.#wire(live, participant);
-    this.broadcast.presence(participant.info, 'participant:joined');
+    const participant = this.#enter(live, { id: participantId, role: 'master_teacher', displayName: input.label, classroomId: null });
     for (const t of created.tracks) {
-      this.#announce(participant, {
+      this.#add(participant, {
         producerId: t.producerId,
         participantId,
         kind: t.kind,
         source: t.kind === 'video' ? 'camera' : 'microphone',
         label: input.label,
         paused: false,
+        hardMuted: false,
+        audience: 'all',
         simulcastLayers: 1,
       });
     }

@@ -4,9 +4,10 @@ import { LessonRegistry } from './live-lesson.ts';
 
 const person = (id: string, role: Participant['role'] = 'student'): Participant => ({
   id, lessonId: 'les_1', role, displayName: id, classroomId: null, joinedAt: new Date(0).toISOString(), connection: 'connected',
+  handRaisedAt: null, onStage: false,
 });
 const track = (producerId: string, participantId: string): Publication => ({
-  producerId, participantId, kind: 'video', source: 'camera', label: '教师特写', paused: false, simulcastLayers: 3,
+  producerId, participantId, kind: 'video', source: 'camera', label: '教师特写', paused: false, hardMuted: false, audience: 'all', simulcastLayers: 3,
 });
 
 describe('LiveLesson ownership tree', () => {

@@ -12,6 +12,10 @@ export class LiveParticipant extends EventEmitter<{
   publicationclose: [publication: Publication];
 }> {
   readonly #publications = new Map<string, Publication>();
+  /** consumerId → producerId of what this participant receives, so access can be withdrawn. */
+  readonly consumers = new Map<string, string>();
+  /** When the participant went on stage; orders the stage. */
+  stageSince = 0;
   #closed = false;
 
   constructor(public info: Participant) {
@@ -30,6 +34,19 @@ export class LiveParticipant extends EventEmitter<{
 
   ownsPublication(producerId: string): boolean {
     return this.#publications.has(producerId);
+  }
+
+  publication(producerId: string): Publication | undefined {
+    return this.#publications.get(producerId);
+  }
+
+  /** Replaces a publication's mutable fields (pause, mute, audience) and returns the new value. */
+  updatePublication(producerId: string, change: Partial<Pick<Publication, 'paused' | 'hardMuted' | 'audience'>>): Publication {
+    const current = this.#publications.get(producerId);
+    if (!current) throw new ClassroomError('NOT_FOUND', 'publication not found');
+    const next = { ...current, ...change };
+    this.#publications.set(producerId, next);
+    return next;
   }
 
   addPublication(publication: Publication): void {

@@ -40,6 +40,11 @@ export class Broadcaster {
     this.#emit(permissionRoom(lessonId, permission), event, args);
   }
 
+  /** Everyone in the lesson who does not hold the permission (e.g. non-staff when a publication's audience changes). */
+  toLessonExcept<E extends keyof ServerToClientEvents>(lessonId: string, permission: RoomPermission, event: E, ...args: Args<E>): void {
+    (this.io.to(lessonRoom(lessonId)).except(permissionRoom(lessonId, permission)).emit as Emit)(event, ...args);
+  }
+
   toRole<E extends keyof ServerToClientEvents>(lessonId: string, role: Role, event: E, ...args: Args<E>): void {
     this.#emit(roleRoom(lessonId, role), event, args);
   }

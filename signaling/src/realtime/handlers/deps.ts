@@ -1,0 +1,29 @@
+import { ClassroomError, type Participant, type ResponseOf } from '@dualclass/protocol';
+import type { SfuClient } from '@dualclass/sfu-server/client';
+import type { LessonService } from '../../lessons/lesson-service.ts';
+import type { StageService } from '../../lessons/stage-service.ts';
+import type { Timeline } from '../../timeline/timeline.ts';
+import type { HandlerMap, SocketSession } from '../dispatch.ts';
+
+/** What the interaction services (quiz, chat, comments, attendance) add to a joining participant's snapshot. */
+export type InteractionSnapshot = Pick<ResponseOf<'lesson:join'>, 'chat' | 'quiz' | 'comments' | 'attendance'>;
+export interface InteractionSnapshotSource {
+  snapshot(participant: Participant): Promise<InteractionSnapshot>;
+}
+
+export interface HandlerDeps {
+  lessons: LessonService;
+  stage: StageService;
+  timeline: Timeline;
+  sfu: SfuClient;
+  interaction: InteractionSnapshotSource;
+}
+
+export type HandlerGroup<K extends keyof HandlerMap> = Pick<HandlerMap, K>;
+
+/** The session's live participant; every request but `lesson:join` needs one. */
+export function joined(session: SocketSession) {
+  const participant = session.participant;
+  if (!participant || participant.closed) throw new ClassroomError('INVALID_STATE', 'join the lesson first');
+  return { participant, owner: { lessonId: participant.info.lessonId, participantId: participant.id } };
+}

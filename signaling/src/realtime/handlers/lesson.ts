@@ -1,0 +1,33 @@
+import { ClassroomError } from '@dualclass/protocol';
+import { roomsFor } from '../broadcaster.ts';
+import type { HandlerDeps, HandlerGroup } from './deps.ts';
+import { joined } from './deps.ts';
+
+type LessonRequests = 'lesson:join' | 'lesson:start' | 'lesson:end' | 'lesson:markKnowledgePoint' | 'timeline:list';
+
+export function lessonHandlers({ lessons, stage, timeline, interaction }: HandlerDeps): HandlerGroup<LessonRequests> {
+  return {
+    'lesson:join': async (session) => {
+      if (session.participant && !session.participant.closed) throw new ClassroomError('CONFLICT', 'already joined');
+      const { participant, snapshot } = await lessons.join(session.claims);
+      session.participant = participant;
+      const { socket } = session;
+      await socket.join(roomsFor(participant.info));
+      participant.once('close', (reason) => {
+        if (reason === 'replaced') {
+          socket.emit('session:closed', { reason: 'replaced' });
+          socket.disconnect(true);
+        }
+      });
+      return { ...snapshot, stage: stage.state(participant.info.lessonId), ...(await interaction.snapshot(participant.info)) };
+    },
+    'lesson:start': async (session) => lessons.start(joined(session).owner.lessonId, joined(session).participant.id),
+    'lesson:end': async (session) => lessons.end(joined(session).owner.lessonId, joined(session).participant.id),
+    'lesson:markKnowledgePoint': async (session, req) => {
+      const { participant } = joined(session);
+      const lesson = await lessons.requireLive(participant.info.lessonId);
+      return timeline.record(lesson, 'knowledge_point', { actorId: participant.id, data: { knowledgePoint: req.knowledgePoint } });
+    },
+    'timeline:list': async (session) => timeline.list(joined(session).owner.lessonId),
+  };
+}

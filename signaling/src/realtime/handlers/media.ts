@@ -1,0 +1,55 @@
+import type { HandlerDeps, HandlerGroup } from './deps.ts';
+import { joined } from './deps.ts';
+
+type MediaRequests =
+  | 'media:getRouterRtpCapabilities'
+  | 'media:createTransport'
+  | 'media:connectTransport'
+  | 'media:produce'
+  | 'media:closeProducer'
+  | 'media:setPaused'
+  | 'media:consume'
+  | 'media:resumeConsumer'
+  | 'media:setPreferredLayers'
+  | 'health:report';
+
+export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGroup<MediaRequests> {
+  return {
+    'media:getRouterRtpCapabilities': async (session) => {
+      const { owner } = joined(session);
+      await lessons.requireLive(owner.lessonId);
+      return sfu.call('router.ensure', { lessonId: owner.lessonId });
+    },
+    'media:createTransport': async (session, req) => {
+      const { owner } = joined(session);
+      await lessons.requireLive(owner.lessonId);
+      return sfu.call('transport.createWebRtc', { ...owner, direction: req.direction });
+    },
+    'media:connectTransport': async (session, req) => {
+      await sfu.call('transport.connect', { ...joined(session).owner, ...req });
+      return {};
+    },
+    'media:produce': async (session, req) => {
+      const { producerId } = await stage.publish(joined(session).participant, req);
+      return { producerId };
+    },
+    'media:closeProducer': async (session, req) => {
+      lessons.unpublish(joined(session).participant, req.producerId);
+      return {};
+    },
+    'media:setPaused': async (session, req) => stage.setOwnPaused(joined(session).participant, req.producerId, req.paused),
+    'media:consume': async (session, req) => lessons.consume(joined(session).participant, req),
+    'media:resumeConsumer': async (session, req) => {
+      await sfu.call('consumer.resume', { ...joined(session).owner, ...req });
+      return {};
+    },
+    'media:setPreferredLayers': async (session, req) => {
+      await sfu.call('consumer.setPreferredLayers', { ...joined(session).owner, ...req });
+      return {};
+    },
+    'health:report': async (session, req) => {
+      stage.reportHealth(joined(session).participant, req);
+      return {};
+    },
+  };
+}
