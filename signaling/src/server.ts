@@ -50,7 +50,7 @@ export async function startSignaling(
   const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu, interaction }), log);
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
   const app = createApp({
-    api: restApi({ store, lessons, tokens, timeline }),
+    api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes }),
     adminGuard: requireAdmin(config.adminApiKey),
     clientDist: config.clientDist,
     log,

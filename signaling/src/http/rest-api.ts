@@ -16,6 +16,7 @@ import type { LessonService } from '../lessons/lesson-service.ts';
 import type { LessonStore } from '../lessons/lesson-store.ts';
 import { newId } from '../ids.ts';
 import type { Timeline } from '../timeline/timeline.ts';
+import type { QuizService } from '../interaction/quiz-service.ts';
 
 function body<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.body ?? {});
@@ -33,8 +34,14 @@ function idParam(req: Request, name: string): string {
 const CLASSROOM_ROLES = new Set(['local_teacher', 'classroom_device']);
 
 /** Management API for admins and schedulers; every route sits behind the admin guard. */
-export function restApi(deps: { store: LessonStore; lessons: LessonService; tokens: JoinTokens; timeline: Timeline }): Router {
-  const { store, lessons, tokens, timeline } = deps;
+export function restApi(deps: {
+  store: LessonStore;
+  lessons: LessonService;
+  tokens: JoinTokens;
+  timeline: Timeline;
+  quizzes: Pick<QuizService, 'lessonReport'>;
+}): Router {
+  const { store, lessons, tokens, timeline, quizzes } = deps;
   const api = Router();
 
   api.post('/lessons', async (req, res) => {
@@ -49,6 +56,10 @@ export function restApi(deps: { store: LessonStore; lessons: LessonService; toke
   api.get('/lessons/:lessonId/timeline', async (req, res) => {
     const lesson = await store.getLesson(idParam(req, 'lessonId'));
     res.json(await timeline.list(lesson.id));
+  });
+  /** Every quiz of the lesson with its answer and results (overall, per option, per classroom). */
+  api.get('/lessons/:lessonId/quizzes', async (req, res) => {
+    res.json(await quizzes.lessonReport(idParam(req, 'lessonId')));
   });
   api.post('/lessons/:lessonId/start', async (req, res) => {
     res.json(await lessons.start(idParam(req, 'lessonId')));

@@ -2,6 +2,7 @@ import { ClassroomError, type Participant, type ResponseOf } from '@dualclass/pr
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { LessonService } from '../../lessons/lesson-service.ts';
 import type { StageService } from '../../lessons/stage-service.ts';
+import type { Interactions } from '../../interaction/index.ts';
 import type { Timeline } from '../../timeline/timeline.ts';
 import type { HandlerMap, SocketSession } from '../dispatch.ts';
 
@@ -16,7 +17,8 @@ export interface HandlerDeps {
   stage: StageService;
   timeline: Timeline;
   sfu: SfuClient;
-  interaction: InteractionSnapshotSource;
+  /** Quiz, chat, reactions, attendance, comments; also the join snapshot's interaction part. */
+  interaction: Interactions;
 }
 
 export type HandlerGroup<K extends keyof HandlerMap> = Pick<HandlerMap, K>;

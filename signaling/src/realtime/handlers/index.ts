@@ -1,5 +1,6 @@
 import type { HandlerMap } from '../dispatch.ts';
 import type { HandlerDeps } from './deps.ts';
+import { interactionHandlers } from './interaction.ts';
 import { lessonHandlers } from './lesson.ts';
 import { mediaHandlers } from './media.ts';
 import { stageHandlers } from './stage.ts';
@@ -10,5 +11,6 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
     ...lessonHandlers(deps),
     ...mediaHandlers(deps),
     ...stageHandlers(deps),
+    ...interactionHandlers(deps),
   };
 }

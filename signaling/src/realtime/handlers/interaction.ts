@@ -1,4 +1,3 @@
-import type { Interactions } from '../../interaction/index.ts';
 import type { HandlerDeps, HandlerGroup } from './deps.ts';
 import { joined } from './deps.ts';
 
@@ -18,7 +17,7 @@ type InteractionRequests =
   | 'comment:add';
 
 /** Quiz, chat, reactions, notes to the master, attendance and comments; the rules live in interaction/. */
-export function interactionHandlers({ interaction }: Omit<HandlerDeps, 'interaction'> & { interaction: Interactions }): HandlerGroup<InteractionRequests> {
+export function interactionHandlers({ interaction }: Pick<HandlerDeps, 'interaction'>): HandlerGroup<InteractionRequests> {
   const who = (session: Parameters<typeof joined>[0]) => joined(session).participant.info;
   return {
     'quiz:launch': async (session, req) => interaction.quizzes.launch(who(session), req),
