@@ -24,6 +24,8 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'media', test: /node_modules[\\/](mediasoup-client|webrtc-adapter|sdp|sdp-transform|h264-profile-level-id|awaitqueue|debug|ms|fake-mediastreamtrack|events-alias|@lukeed)[\\/]/ },
+            // Live quiz charts: only the studio and observers load them.
+            { name: 'charts', test: /node_modules[\\/](chart\.js|react-chartjs-2|@kurkle)[\\/]/ },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],
         },

@@ -8,12 +8,16 @@ import { readJoinLink, resolveView, type ViewName } from './core/link.ts';
 import { installTestHook } from './core/test-hook.ts';
 import { initI18n } from './i18n/index.ts';
 
-/** Per view: what the client receives and which simulcast layer suits the screen. */
-const CLIENT_OPTIONS: Record<Exclude<ViewName, 'admin'>, Pick<ClassroomClientOptions, 'autoConsume' | 'preferredSpatialLayer'>> = {
-  studio: { autoConsume: false },
-  classroom: { autoConsume: true, preferredSpatialLayer: 2 },
-  student: { autoConsume: true, preferredSpatialLayer: 1 },
-  observer: { autoConsume: true, preferredSpatialLayer: 1 },
+/**
+ * Per view: what the client receives and which simulcast layer suits the screen. The studio does not watch
+ * itself; a local teacher's console sits in the room beside the big screen, so it plays no lesson media
+ * (only its own room's thumbnail, which the console asks for as a wall tile). Wall thumbnails are always layer 0.
+ */
+const CLIENT_OPTIONS: Record<Exclude<ViewName, 'admin'>, Pick<ClassroomClientOptions, 'consume'>> = {
+  studio: { consume: () => ({ master: false, stage: 1 }) },
+  classroom: { consume: (role) => (role === 'local_teacher' ? { master: false, stage: false } : { master: 2, stage: 1 }) },
+  student: { consume: () => ({ master: 1, stage: 1 }) },
+  observer: { consume: () => ({ master: 1, stage: 1 }) },
 };
 
 async function start(): Promise<void> {

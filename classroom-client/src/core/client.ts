@@ -1,8 +1,36 @@
-import { ClassroomError, isClassroomError, type ClientRequestName, type Lesson, type MediaSource, type RequestOf, type ResponseOf } from '@dualclass/protocol';
+import {
+  ClassroomError,
+  can,
+  isClassroomError,
+  type ChatMessage,
+  type ClientRequestName,
+  type Comment,
+  type HealthReport,
+  type Lesson,
+  type MediaKind,
+  type MediaSource,
+  type OptionId,
+  type Participant,
+  type ParticipantHealth,
+  type Permission,
+  type PrivateMessage,
+  type Publication,
+  type QuizLaunch,
+  type QuizResults,
+  type Quiz,
+  type RequestOf,
+  type ResponseOf,
+  type Role,
+  type StageState,
+  type TimelineEvent,
+  type Attendance,
+} from '@dualclass/protocol';
 import type { types as ms } from 'mediasoup-client';
 import { TypedEmitter } from './emitter.ts';
+import { computeHealth, HEALTH_INTERVAL_MS, type HealthSample, type StatLike } from './health.ts';
+import { emptyInteraction, reduceInteraction, REACTION_TTL_MS, type InteractionEvent, type InteractionState, type Reaction } from './interaction.ts';
 import { LocalMedia, type LocalMediaSnapshot } from './local-media.ts';
-import { MediaSession } from './media.ts';
+import { MediaSession, type PublishProfile } from './media.ts';
 import {
   emptyRoster,
   localPublications,
@@ -14,16 +42,22 @@ import {
   type RosterState,
   type TrackPublication,
 } from './model.ts';
+import { ownPublication } from './selectors.ts';
 import { SignalingChannel } from './signaling.ts';
 import { initialConnectionState, isTerminal, reduceConnection, type ConnectionEvent, type ConnectionState } from './state.ts';
+import { NO_CONSUMPTION, planSubscriptions, samePolicy, type ConsumePolicy, type SpatialLayer, type SubscriptionPlan } from './subscriptions.ts';
 
 /**
  * ClassroomClient ties the pieces together: the signaling channel (socket.io), the lesson model
- * (pure reducers in model.ts and state.ts), the mediasoup session (media.ts) and, in the studio,
- * the local camera and mic. It owns no UI; React reads it through `useClassroom` (hooks.ts).
+ * (pure reducers in model.ts, interaction.ts and state.ts), the mediasoup session (media.ts) and the
+ * local camera and mic of whoever publishes (the studio; a classroom's room device; a student on stage).
+ * It owns no UI; React reads it through `useClassroom` (hooks.ts).
  */
 
 export type MediaStatus = 'idle' | 'connecting' | 'ready' | 'failed';
+
+/** How this client publishes, from its role's permissions. */
+export type PublishMode = 'studio' | 'room' | 'stage' | null;
 
 export interface ClassroomSnapshot {
   readonly connection: ConnectionState;
@@ -34,12 +68,18 @@ export interface ClassroomSnapshot {
   readonly self: RosterState['self'];
   readonly participants: readonly RemoteParticipant[];
   readonly publications: readonly TrackPublication[];
-  /** This client's own publications (studio), as the server announced them. */
+  /** This client's own publications, as the server announced them. */
   readonly published: readonly TrackPublication[];
   readonly media: MediaStatus;
-  /** The studio intends to publish camera and mic whenever the lesson is live. */
+  /** This client means to publish now (studio: after 开始上课; room device: while live; student: while on stage). */
   readonly publishing: boolean;
+  readonly publishMode: PublishMode;
   readonly local: LocalMediaSnapshot;
+  readonly interaction: InteractionState;
+  /** What this client receives and at which layer (producer id → layer). */
+  readonly plan: SubscriptionPlan;
+  /** The last health report this client sent (room device, student on stage). */
+  readonly ownHealth: HealthReport | null;
 }
 
 export type ClientEvents = {
@@ -53,10 +93,11 @@ export interface ClassroomClientOptions {
   lessonId?: string | undefined;
   /** Signaling origin; the page's own by default. */
   url?: string;
-  /** Receive other participants' publications when live. The studio leaves this off. */
-  autoConsume?: boolean;
-  /** Simulcast layer to ask for on video consumers: 2 for a classroom screen, 1 for phones. */
-  preferredSpatialLayer?: 0 | 1 | 2;
+  /**
+   * What to receive once the role is known (the join): the master's feed and the stage, each at a layer or
+   * not at all. Wall thumbnails are asked for by the view (setWall). Default: master at 2, stage at 1.
+   */
+  consume?: (role: Role) => { master: SpatialLayer | false; stage: SpatialLayer | false };
 }
 
 export interface ClientTiming {
@@ -67,6 +108,7 @@ export interface ClientTiming {
 }
 
 const REJOIN_DELAYS_MS = [1000, 2000, 5000];
+const HEALTH_BATCH_MS = 500;
 
 /** User-timing marks (`classroom:joined`, `classroom:first-frame`…) for DevTools and browser tests. */
 function mark(name: string): void {
@@ -86,23 +128,53 @@ export class ClassroomClient {
   readonly #signaling: SignalingChannel;
   #connection: ConnectionState = initialConnectionState;
   #roster: RosterState = emptyRoster;
+  #interaction: InteractionState = emptyInteraction;
   #media: MediaSession | undefined;
   #mediaStatus: MediaStatus = 'idle';
+  /** Studio: the teacher pressed 开始上课 / 恢复直播 and has not paused. */
   #publishing = false;
-  /** Producer id per local track kind, in the current media session. */
+  /** Producer per local track kind, in the current media session. */
   #producers: { audio?: ms.Producer; video?: ms.Producer } = {};
   #publishRun: Promise<void> | undefined;
   #snapshot: ClassroomSnapshot | undefined;
   readonly #listeners = new Set<() => void>();
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #joinAttempt = 0;
-  #preferredLayer: 0 | 1 | 2 | undefined;
   #labels = { camera: 'camera', microphone: 'microphone' };
   #closed = false;
 
+  // consumption
+  #basePolicy: { master: SpatialLayer | false; stage: SpatialLayer | false } = { master: false, stage: false };
+  #wall: ReadonlySet<string> = new Set();
+  #stageLayer: SpatialLayer | null = null;
+  #policy: ConsumePolicy = NO_CONSUMPTION;
+  #plan: SubscriptionPlan = new Map();
+  /** Layer last asked for, per consumer. */
+  readonly #consumerLayers = new Map<string, SpatialLayer | null>();
+  /** Consumers we no longer show; the contract has no request to close them, so they are paused locally. */
+  readonly #locallyPaused = new Set<string>();
+  #syncQueued = false;
+
+  // publishing for room devices and students on stage
+  #localStarting: Promise<boolean> | undefined;
+  /** The automatic camera start failed (denied or missing); wait for the page's retry. */
+  #localGaveUp = false;
+
+  // health
+  #healthTimer: ReturnType<typeof setInterval> | undefined;
+  #healthSample: HealthSample | null = null;
+  #ownHealth: HealthReport | null = null;
+  #healthBusy = false;
+
+  /** Health pushes (one per classroom every 2 s) are applied in batches, so 50 rooms are not 25 renders a second. */
+  #pendingHealth: ParticipantHealth[] = [];
+  #healthFlush: ReturnType<typeof setTimeout> | undefined;
+
+  #reactionSeq = 0;
+  #reactionTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(options: ClassroomClientOptions) {
     this.options = options;
-    this.#preferredLayer = options.preferredSpatialLayer;
     this.#signaling = new SignalingChannel({
       url: options.url ?? globalThis.location?.origin ?? 'http://127.0.0.1:3000',
       token: options.token,
@@ -132,8 +204,12 @@ export class ClassroomClient {
       publications: remotePublications(this.#roster),
       published: localPublications(this.#roster),
       media: this.#mediaStatus,
-      publishing: this.#publishing,
+      publishing: this.#wantsToPublish(),
+      publishMode: this.#publishMode(),
       local: this.local.snapshot,
+      interaction: this.#interaction,
+      plan: this.#plan,
+      ownHealth: this.#ownHealth,
     };
     return this.#snapshot;
   };
@@ -158,6 +234,15 @@ export class ClassroomClient {
     const next = reduceRoster(this.#roster, event);
     if (next === this.#roster) return;
     this.#roster = next;
+    this.#plan = planSubscriptions(this.#roster, this.#policy);
+    this.#changed();
+    this.#queueSync();
+  }
+
+  #applyInteraction(event: InteractionEvent): void {
+    const next = reduceInteraction(this.#interaction, event);
+    if (next === this.#interaction) return;
+    this.#interaction = next;
     this.#changed();
   }
 
@@ -172,6 +257,12 @@ export class ClassroomClient {
     if (this.#closed) return;
     console.warn('[classroom]', error.code, error.message);
     this.events.emit('warning', error);
+  }
+
+  /** Whether this client's role holds a permission (false before the join). */
+  can(permission: Permission): boolean {
+    const self = this.#roster.self;
+    return self ? can(self.role, permission) : false;
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────
@@ -216,20 +307,41 @@ export class ClassroomClient {
     s.on('lesson:state', (lesson) => this.#onLesson(lesson));
     s.on('participant:joined', (participant) => this.#apply({ type: 'participantJoined', participant }));
     s.on('participant:updated', (participant) => this.#apply({ type: 'participantUpdated', participant }));
-    s.on('participant:left', ({ participantId }) => this.#apply({ type: 'participantLeft', participantId }));
-    s.on('media:publicationAdded', (publication) => {
-      this.#apply({ type: 'publicationAdded', publication });
-      void this.#consumeAll();
+    s.on('participant:left', ({ participantId }) => {
+      this.#apply({ type: 'participantLeft', participantId });
+      this.#applyInteraction({ type: 'participantLeft', participantId });
     });
+    s.on('media:publicationAdded', (publication) => this.#apply({ type: 'publicationAdded', publication }));
+    s.on('media:publicationUpdated', (publication) => this.#apply({ type: 'publicationUpdated', publication }));
     s.on('media:publicationRemoved', ({ producerId }) => {
-      const consumer = this.#media?.consumerForProducer(producerId);
-      if (consumer) this.#media?.closeConsumer(consumer.id);
+      const media = this.#media;
+      const consumer = media?.consumerForProducer(producerId);
+      if (consumer) media?.closeConsumer(consumer.id);
+      // Our own producer, closed by the server (a student taken off stage): let go of it locally.
+      if (media?.producer(producerId)) {
+        media.dropProducer(producerId);
+        for (const kind of ['audio', 'video'] as const) if (this.#producers[kind]?.id === producerId) delete this.#producers[kind];
+      }
       this.#apply({ type: 'publicationRemoved', producerId });
     });
     s.on('media:consumerClosed', ({ consumerId }) => {
       this.#media?.closeConsumer(consumerId);
       this.#apply({ type: 'consumerClosed', consumerId });
     });
+    s.on('participant:health', (health) => this.#queueHealth(health));
+    s.on('stage:state', (stage) => this.#applyInteraction({ type: 'stage', stage }));
+    s.on('quiz:launched', (quiz) => this.#applyInteraction({ type: 'quizLaunched', quiz }));
+    s.on('quiz:results', (results) => this.#applyInteraction({ type: 'quizResults', results }));
+    s.on('quiz:closed', ({ quizId }) => this.#applyInteraction({ type: 'quizClosed', quizId }));
+    s.on('quiz:revealed', ({ quiz, results }) => this.#applyInteraction({ type: 'quizRevealed', quiz, results }));
+    s.on('chat:message', (message) => this.#applyInteraction({ type: 'chatMessage', message }));
+    s.on('chat:deleted', ({ messageId }) => this.#applyInteraction({ type: 'chatDeleted', messageId }));
+    s.on('chat:state', ({ enabled }) => this.#applyInteraction({ type: 'chatState', enabled }));
+    s.on('reaction', ({ participantId, reaction }) => this.#onReaction(participantId, reaction));
+    s.on('message:private', (message) => this.#applyInteraction({ type: 'privateMessage', message }));
+    s.on('comment:added', (comment) => this.#applyInteraction({ type: 'comment', comment }));
+    s.on('attendance:updated', (attendance) => this.#applyInteraction({ type: 'attendance', attendance }));
+    s.on('timeline:event', (event) => this.#applyInteraction({ type: 'timeline', event }));
     s.on('session:closed', ({ reason }) => this.#dispatch({ type: 'sessionClosed', reason }));
   }
 
@@ -239,9 +351,13 @@ export class ClassroomClient {
       const data = await this.request('lesson:join', {});
       if (attempt !== this.#joinAttempt || this.#closed) return;
       mark('joined');
+      this.#basePolicy = this.options.consume?.(data.self.role) ?? { master: 2, stage: 1 };
+      this.#policy = this.#effectivePolicy();
       this.#apply({ type: 'joined', data });
+      this.#applyInteraction({ type: 'joined', data });
       this.#dispatch({ type: 'joined', status: data.lesson.status });
       if (data.lesson.status === 'live') void this.#startMedia();
+      void this.#afterJoin(data);
     } catch (err) {
       if (attempt !== this.#joinAttempt || this.#closed) return;
       const error = isClassroomError(err) ? err : new ClassroomError('INTERNAL', String(err));
@@ -255,10 +371,47 @@ export class ClassroomClient {
     }
   }
 
+  /** What the join snapshot leaves out: live quiz results and the timeline, for roles that see them. */
+  async #afterJoin(data: ResponseOf<'lesson:join'>): Promise<void> {
+    const role = data.self.role;
+    const quiz = data.quiz;
+    if (quiz && can(role, 'quiz:results') && quiz.status !== 'revealed') {
+      await this.request('quiz:results', { quizId: quiz.id })
+        .then((results) => this.#applyInteraction({ type: 'quizResults', results }))
+        .catch(() => undefined);
+    }
+    if (can(role, 'timeline:view')) {
+      await this.request('timeline:list', {})
+        .then((events) => this.#applyInteraction({ type: 'timelineList', events }))
+        .catch(() => undefined);
+    }
+  }
+
   #onLesson(lesson: Lesson): void {
     this.#apply({ type: 'lesson', lesson });
     this.#dispatch({ type: 'lessonState', status: lesson.status });
     if (lesson.status === 'live' && this.#connection.joined) void this.#startMedia();
+  }
+
+  #queueHealth(health: ParticipantHealth): void {
+    this.#pendingHealth.push(health);
+    this.#healthFlush ??= setTimeout(() => {
+      this.#healthFlush = undefined;
+      const batch = this.#pendingHealth;
+      this.#pendingHealth = [];
+      let next = this.#interaction;
+      for (const h of batch) next = reduceInteraction(next, { type: 'health', health: h });
+      if (next === this.#interaction) return;
+      this.#interaction = next;
+      this.#changed();
+    }, HEALTH_BATCH_MS);
+  }
+
+  #onReaction(participantId: string, reaction: Reaction): void {
+    const at = Date.now();
+    this.#applyInteraction({ type: 'reaction', id: ++this.#reactionSeq, participantId, reaction, at });
+    clearTimeout(this.#reactionTimer);
+    this.#reactionTimer = setTimeout(() => this.#applyInteraction({ type: 'pruneReactions', now: Date.now() }), REACTION_TTL_MS + 50);
   }
 
   // ── media ───────────────────────────────────────────────────────────────────────────────
@@ -271,12 +424,14 @@ export class ClassroomClient {
     this.#setMediaStatus('connecting');
     try {
       // Receivers create their transport alongside the Device load (one round trip saved).
-      const ready = this.options.autoConsume === false ? media.load() : Promise.all([media.load(), media.recvTransport()]);
-      await ready;
+      const receives = this.#policy.master !== false || this.#policy.stage !== false || this.can('roster:view');
+      await (receives ? Promise.all([media.load(), media.recvTransport()]) : media.load());
       if (media.closed) return;
       mark('media-ready');
       this.#setMediaStatus('ready');
-      await Promise.all([this.#consumeAll(), this.#publishLocal()]);
+      this.#startHealth();
+      this.#reconcile();
+      await Promise.all([this.#syncPublishing(), this.#publishLocal()]);
     } catch (err) {
       if (media.closed) return;
       this.#setMediaStatus('failed');
@@ -294,19 +449,87 @@ export class ClassroomClient {
     this.#media = undefined;
     this.#producers = {};
     this.#publishRun = undefined;
+    this.#consumerLayers.clear();
+    this.#locallyPaused.clear();
+    this.#stopHealth();
     this.#apply({ type: 'mediaReset' });
     this.#setMediaStatus('idle');
   }
 
-  /** Consumes every remote publication not yet consumed (when auto-consume is on and media is ready). */
-  async #consumeAll(): Promise<void> {
-    const media = this.#media;
-    if (!media || media.closed || this.#mediaStatus !== 'ready' || this.options.autoConsume === false) return;
-    const pending = remotePublications(this.#roster).filter((p) => p.subscription === 'unsubscribed');
-    await Promise.all(pending.map((p) => this.#consume(media, p)));
+  #effectivePolicy(): ConsumePolicy {
+    const { master, stage } = this.#basePolicy;
+    return { master, stage: stage === false ? false : (this.#stageLayer ?? stage), wall: this.#wall };
   }
 
-  async #consume(media: MediaSession, publication: TrackPublication): Promise<void> {
+  #updatePolicy(): void {
+    const next = this.#effectivePolicy();
+    if (samePolicy(next, this.#policy)) return;
+    this.#policy = next;
+    this.#plan = planSubscriptions(this.#roster, this.#policy);
+    this.#changed();
+    this.#queueSync();
+  }
+
+  /** The wall tiles on screen: their room cameras are received at layer 0; tiles scrolled or paged away stop. */
+  setWall(participantIds: Iterable<string>): void {
+    this.#wall = new Set(participantIds);
+    this.#updatePolicy();
+  }
+
+  /** Layer for stage feeds (1 for small picture-in-picture tiles, 2 for large ones). */
+  setStageLayer(layer: SpatialLayer): void {
+    this.#stageLayer = layer;
+    this.#updatePolicy();
+  }
+
+  /** Re-ask the SFU for a simulcast layer on the master's video (e.g. the window got small). */
+  async setPreferredSpatialLayer(spatialLayer: SpatialLayer): Promise<void> {
+    if (this.#basePolicy.master === false) return;
+    this.#basePolicy = { ...this.#basePolicy, master: spatialLayer };
+    this.#updatePolicy();
+  }
+
+  /** After any roster or policy change: consume/pause to match the plan, publish/unpublish to match the role. */
+  #queueSync(): void {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    queueMicrotask(() => {
+      this.#syncQueued = false;
+      if (this.#closed) return;
+      this.#reconcile();
+      void this.#syncPublishing();
+    });
+  }
+
+  /** Consumes what the plan wants and is not consumed yet; pauses locally what it no longer wants. */
+  #reconcile(): void {
+    const media = this.#media;
+    if (!media || media.closed || this.#mediaStatus !== 'ready') return;
+    const plan = this.#plan;
+    for (const pub of remotePublications(this.#roster)) {
+      const want = plan.get(pub.producerId);
+      if (want === undefined) {
+        if (pub.consumerId && !this.#locallyPaused.has(pub.consumerId)) {
+          media.consumer(pub.consumerId)?.pause();
+          this.#locallyPaused.add(pub.consumerId);
+        }
+        continue;
+      }
+      if (pub.subscription === 'unsubscribed') {
+        void this.#consume(media, pub, want);
+        continue;
+      }
+      if (pub.subscription !== 'subscribed' || !pub.consumerId) continue;
+      const consumerId = pub.consumerId;
+      if (this.#locallyPaused.delete(consumerId)) media.consumer(consumerId)?.resume();
+      if (want !== null && this.#consumerLayers.get(consumerId) !== want) {
+        this.#consumerLayers.set(consumerId, want);
+        media.setPreferredLayer(consumerId, want).catch((err: unknown) => this.#warn(err));
+      }
+    }
+  }
+
+  async #consume(media: MediaSession, publication: TrackPublication, layer: SpatialLayer | null): Promise<void> {
     const { producerId } = publication;
     this.#apply({ type: 'subscribing', producerId });
     try {
@@ -317,31 +540,85 @@ export class ClassroomClient {
         return;
       }
       consumer.observer.once('close', () => {
+        this.#consumerLayers.delete(consumer.id);
+        this.#locallyPaused.delete(consumer.id);
         if (this.#media === media) this.#apply({ type: 'consumerClosed', consumerId: consumer.id });
       });
+      this.#consumerLayers.set(consumer.id, layer);
       // Attach first (the view renders the track), then let RTP flow.
       this.#apply({ type: 'subscribed', producerId, consumerId: consumer.id, track });
-      await media.resume(consumer, publication, { spatialLayer: this.#preferredLayer });
+      await media.resume(consumer, publication, { spatialLayer: layer ?? undefined });
       mark(`resumed:${publication.kind}`);
     } catch (err) {
       if (media.closed || this.#media !== media) return;
       this.#apply({ type: 'unsubscribed', producerId });
-      this.#warn(err);
+      // NOT_FOUND: the publication went away or is no longer ours to receive; its removal push follows.
+      if (!isClassroomError(err, 'NOT_FOUND')) this.#warn(err);
     }
   }
 
-  /** Re-ask the SFU for a simulcast layer on every video consumer (e.g. the window got small). */
-  async setPreferredSpatialLayer(spatialLayer: 0 | 1 | 2): Promise<void> {
-    this.#preferredLayer = spatialLayer;
-    const media = this.#media;
-    if (!media) return;
-    for (const pub of remotePublications(this.#roster)) {
-      if (pub.kind !== 'video' || !pub.consumerId || pub.simulcastLayers < 2) continue;
-      await media.setPreferredLayer(pub.consumerId, Math.min(spatialLayer, pub.simulcastLayers - 1)).catch((err: unknown) => this.#warn(err));
+  // ── publishing ──────────────────────────────────────────────────────────────────────────
+
+  #publishMode(): PublishMode {
+    const self = this.#roster.self;
+    if (!self) return null;
+    if (can(self.role, 'media:publish')) return 'studio';
+    if (can(self.role, 'media:publishRoom')) return 'room';
+    if (can(self.role, 'media:publishStage')) return 'stage';
+    return null;
+  }
+
+  /** Studio: after 开始上课; a classroom's room device: whenever the lesson is live; a student: while on stage. */
+  #wantsToPublish(): boolean {
+    switch (this.#publishMode()) {
+      case 'studio':
+        return this.#publishing;
+      case 'room':
+        return this.#roster.lesson?.status === 'live';
+      case 'stage':
+        return this.#roster.lesson?.status === 'live' && this.#roster.self?.onStage === true;
+      default:
+        return false;
     }
   }
 
-  // ── studio: lesson control and publishing ───────────────────────────────────────────────
+  /** Room device and student: open the camera when publishing starts, publish; close everything when it stops. */
+  async #syncPublishing(): Promise<void> {
+    const mode = this.#publishMode();
+    if (mode !== 'room' && mode !== 'stage') return;
+    if (this.#wantsToPublish()) {
+      if (this.#mediaStatus !== 'ready') return;
+      const status = this.local.snapshot.status;
+      if (status === 'ready') return this.#publishLocal();
+      if (status === 'starting' || this.#localStarting || this.#localGaveUp) return;
+      await this.#openLocal();
+      return;
+    }
+    this.#localGaveUp = false;
+    if (mode === 'stage' && (this.#producers.audio || this.#producers.video || this.local.snapshot.status !== 'idle')) {
+      // Off stage: the server has closed our producers (or will); stop sending and turn the camera off.
+      const media = this.#media;
+      for (const producer of Object.values(this.#producers)) media?.dropProducer(producer.id);
+      this.#producers = {};
+      this.local.stop();
+    }
+  }
+
+  async #openLocal(): Promise<boolean> {
+    this.#localStarting ??= this.local.start().finally(() => (this.#localStarting = undefined));
+    const ok = await this.#localStarting;
+    if (!ok) {
+      this.#localGaveUp = true;
+      return false;
+    }
+    // Still wanted? (taken off stage while the permission prompt was up)
+    if (!this.#wantsToPublish()) {
+      void this.#syncPublishing();
+      return true;
+    }
+    await this.#publishLocal();
+    return true;
+  }
 
   /** 开始上课: starts the lesson if it is still scheduled, then publishes camera and mic. */
   async goLive(labels: { camera: string; microphone: string }): Promise<void> {
@@ -395,25 +672,35 @@ export class ClassroomClient {
     return run;
   }
 
+  #publishLabels(): { camera: string; microphone: string; profile: PublishProfile } {
+    const mode = this.#publishMode();
+    if (mode === 'studio' || !this.#roster.self) return { ...this.#labels, profile: 'studio' };
+    // The wire label is at most 40 characters: the classroom's (or student's) name.
+    const name = [...this.#roster.self.displayName].slice(0, 40).join('');
+    return { camera: name, microphone: name, profile: 'room' };
+  }
+
   async #publishMissing(): Promise<void> {
     const media = this.#media;
-    if (!this.#publishing || !media || media.closed || this.#mediaStatus !== 'ready') return;
+    if (!this.#wantsToPublish() || !media || media.closed || this.#mediaStatus !== 'ready') return;
     const { camera, microphone } = this.local.snapshot;
+    const labels = this.#publishLabels();
     const wanted: [kind: 'video' | 'audio', track: MediaStreamTrack | null, source: MediaSource, label: string][] = [
-      ['video', camera, 'camera', this.#labels.camera],
-      ['audio', microphone, 'microphone', this.#labels.microphone],
+      ['video', camera, 'camera', labels.camera],
+      ['audio', microphone, 'microphone', labels.microphone],
     ];
     for (const [kind, track, source, label] of wanted) {
       if (!track || this.#producers[kind]) continue;
       try {
-        const producer = await media.produce(track, source, label);
+        const producer = await media.produce(track, source, label, labels.profile);
         if (media.closed || this.#media !== media) return;
         this.#producers[kind] = producer;
         producer.observer.once('close', () => {
           if (this.#producers[kind] === producer) delete this.#producers[kind];
         });
       } catch (err) {
-        this.#warn(err);
+        // A student whose invitation was withdrawn meanwhile is refused; that is not worth a warning.
+        if (!(isClassroomError(err, 'FORBIDDEN') && !this.#wantsToPublish())) this.#warn(err);
       }
     }
   }
@@ -427,13 +714,207 @@ export class ClassroomClient {
     }
   }
 
-  /** Opens the local camera and mic (studio). Reports denied permission to the state machine. */
+  /**
+   * Opens the local camera and mic. In the studio a refused permission is the page's error state; a room
+   * device or a student keeps watching the lesson and the page shows the problem beside it.
+   */
   async startLocalMedia(): Promise<boolean> {
+    this.#localGaveUp = false;
     const ok = await this.local.start();
-    if (ok) this.#dispatch({ type: 'mediaRecovered' });
-    else if (this.local.snapshot.status === 'denied') this.#dispatch({ type: 'mediaDenied', detail: this.local.snapshot.errorName ?? undefined });
+    const studio = this.#publishMode() === 'studio' || this.#publishMode() === null;
+    if (studio) {
+      if (ok) this.#dispatch({ type: 'mediaRecovered' });
+      else if (this.local.snapshot.status === 'denied') this.#dispatch({ type: 'mediaDenied', detail: this.local.snapshot.errorName ?? undefined });
+    } else if (!ok) {
+      this.#localGaveUp = true;
+    }
     if (ok) await this.#publishLocal();
     return ok;
+  }
+
+  /**
+   * Self mute / unmute of this client's own microphone (a student on stage, the studio). A teacher's hard
+   * mute cannot be lifted here: that throws FORBIDDEN before asking the server.
+   */
+  async setMicMuted(muted: boolean): Promise<Publication> {
+    const pub = ownPublication(this.#roster, 'audio');
+    const producer = this.#producers.audio;
+    if (!pub || !producer) throw new ClassroomError('INVALID_STATE', 'the microphone is not published');
+    if (!muted && pub.hardMuted) throw new ClassroomError('FORBIDDEN', 'muted by a teacher');
+    if (muted) producer.pause();
+    try {
+      const updated = await this.request('media:setPaused', { producerId: pub.producerId, paused: muted });
+      this.#apply({ type: 'publicationUpdated', publication: updated });
+      if (!muted) producer.resume();
+      return updated;
+    } catch (err) {
+      if (muted) producer.resume();
+      throw err;
+    }
+  }
+
+  // ── health (room devices and students on stage) ─────────────────────────────────────────
+
+  #reportsHealth(): boolean {
+    const mode = this.#publishMode();
+    return mode === 'room' || (mode === 'stage' && this.#roster.self?.onStage === true);
+  }
+
+  #startHealth(): void {
+    if (this.#healthTimer !== undefined) return;
+    this.#healthTimer = setInterval(() => void this.#reportHealth(), HEALTH_INTERVAL_MS);
+  }
+
+  #stopHealth(): void {
+    clearInterval(this.#healthTimer);
+    this.#healthTimer = undefined;
+    this.#healthSample = null;
+  }
+
+  async #reportHealth(): Promise<void> {
+    const media = this.#media;
+    if (this.#healthBusy || !media || media.closed || !this.#reportsHealth() || !media.hasSendTransport) return;
+    this.#healthBusy = true;
+    try {
+      const stats = await media.transportStats();
+      const { report, sample } = computeHealth({
+        send: stats.send ? ([...stats.send.values()] as StatLike[]) : null,
+        recv: stats.recv ? ([...stats.recv.values()] as StatLike[]) : null,
+        state: stats.sendState,
+        at: performance.now(),
+        previous: this.#healthSample,
+      });
+      this.#healthSample = sample;
+      this.#ownHealth = report;
+      this.#changed();
+      await this.request('health:report', report);
+    } catch (err) {
+      console.debug('[classroom] health report failed', err);
+    } finally {
+      this.#healthBusy = false;
+    }
+  }
+
+  // ── stage, hands, hard mute ─────────────────────────────────────────────────────────────
+
+  /** 举手. A local teacher's hand is their room's: the server raises the room device's hand. */
+  async raiseHand(): Promise<Participant> {
+    const participant = await this.request('hand:raise', {});
+    this.#apply({ type: 'participantUpdated', participant });
+    return participant;
+  }
+
+  /** 放下: one's own (room's) hand, or (stage:manage) anyone's. */
+  async lowerHand(participantId?: string): Promise<Participant> {
+    const participant = await this.request('hand:lower', participantId ? { participantId } : {});
+    this.#apply({ type: 'participantUpdated', participant });
+    return participant;
+  }
+
+  /** 邀请上台. CONFLICT when the stage is full. */
+  async invite(participantId: string): Promise<StageState> {
+    const stage = await this.request('stage:invite', { participantId });
+    this.#applyInteraction({ type: 'stage', stage });
+    return stage;
+  }
+
+  /** 下台. */
+  async removeFromStage(participantId: string): Promise<StageState> {
+    const stage = await this.request('stage:remove', { participantId });
+    this.#applyInteraction({ type: 'stage', stage });
+    return stage;
+  }
+
+  /** Hard mute (or lift it): the server pauses the participant's tracks of that kind; they cannot unmute. */
+  async mute(participantId: string, kind: MediaKind, muted: boolean): Promise<Publication[]> {
+    const { publications } = await this.request('participant:mute', { participantId, kind, muted });
+    for (const publication of publications) this.#apply({ type: 'publicationUpdated', publication });
+    return publications;
+  }
+
+  // ── quizzes ─────────────────────────────────────────────────────────────────────────────
+
+  async launchQuiz(launch: QuizLaunch): Promise<Quiz> {
+    const quiz = await this.request('quiz:launch', launch);
+    this.#applyInteraction({ type: 'quizLaunched', quiz });
+    return quiz;
+  }
+
+  /** Answers for oneself, or (local teacher, room device) for the whole classroom. */
+  async answerQuiz(quizId: string, choice: readonly OptionId[], forClassroom = false): Promise<void> {
+    await this.request('quiz:answer', { quizId, choice: [...choice], forClassroom });
+    this.#applyInteraction({ type: 'quizAnswered', quizId, choice });
+  }
+
+  async closeQuiz(quizId: string): Promise<QuizResults> {
+    const results = await this.request('quiz:close', { quizId });
+    this.#applyInteraction({ type: 'quizClosed', quizId });
+    this.#applyInteraction({ type: 'quizResults', results });
+    return results;
+  }
+
+  async revealQuiz(quizId: string): Promise<QuizResults> {
+    const results = await this.request('quiz:reveal', { quizId });
+    this.#applyInteraction({ type: 'quizClosed', quizId });
+    this.#applyInteraction({ type: 'quizResults', results });
+    return results;
+  }
+
+  // ── chat, reactions, notes, attendance, comments ────────────────────────────────────────
+
+  async sendChat(text: string, kind: 'chat' | 'question' = 'chat'): Promise<ChatMessage> {
+    const message = await this.request('chat:send', { text, kind });
+    this.#applyInteraction({ type: 'chatMessage', message });
+    return message;
+  }
+
+  async deleteChat(messageId: string): Promise<void> {
+    await this.request('chat:delete', { messageId });
+    this.#applyInteraction({ type: 'chatDeleted', messageId });
+  }
+
+  async setChatEnabled(enabled: boolean): Promise<void> {
+    const state = await this.request('chat:setEnabled', { enabled });
+    this.#applyInteraction({ type: 'chatState', enabled: state.enabled });
+  }
+
+  async react(reaction: Reaction): Promise<void> {
+    await this.request('reaction:send', { reaction });
+  }
+
+  /** A local teacher's private note to the master teacher. */
+  async messageMaster(text: string): Promise<PrivateMessage> {
+    const message = await this.request('message:toMaster', { text });
+    this.#applyInteraction({ type: 'privateMessage', message });
+    return message;
+  }
+
+  /** A local teacher's head count for their classroom. */
+  async recordAttendance(present: number): Promise<Attendance> {
+    const attendance = await this.request('attendance:record', { present });
+    this.#applyInteraction({ type: 'attendance', attendance });
+    return attendance;
+  }
+
+  /** 签到: a student on a personal device. */
+  async checkIn(): Promise<string> {
+    const { at } = await this.request('attendance:checkIn', {});
+    this.#applyInteraction({ type: 'checkedIn', at });
+    return at;
+  }
+
+  /** An observer's (or teacher's) time-stamped comment. */
+  async addComment(text: string): Promise<Comment> {
+    const comment = await this.request('comment:add', { text });
+    this.#applyInteraction({ type: 'comment', comment });
+    return comment;
+  }
+
+  /** Drops a knowledge-point chapter marker on the lesson's timeline (and the recording). */
+  async markKnowledgePoint(knowledgePoint: string): Promise<TimelineEvent> {
+    const event = await this.request('lesson:markKnowledgePoint', { knowledgePoint });
+    this.#applyInteraction({ type: 'timeline', event });
+    return event;
   }
 
   // ── test hook support ───────────────────────────────────────────────────────────────────
@@ -444,14 +925,16 @@ export class ClassroomClient {
     this.timing.firstFrameAt ??= at;
   }
 
-  /** Inbound RTP counters over this client's consumers. */
-  async inboundStats(): Promise<{ framesDecoded: number; audioPacketsReceived: number }> {
-    return this.#media ? this.#media.inboundStats() : { framesDecoded: 0, audioPacketsReceived: 0 };
+  /** Inbound RTP counters over this client's consumers, or those of one participant's publications. */
+  async inboundStats(participantId?: string): Promise<{ framesDecoded: number; audioPacketsReceived: number }> {
+    return this.#media ? this.#media.inboundStats(participantId) : { framesDecoded: 0, audioPacketsReceived: 0 };
   }
 
   /** Stops everything after an ended lesson or a dead link: no reconnect loop. */
   #shutdown(): void {
     clearTimeout(this.#rejoinTimer);
+    clearTimeout(this.#reactionTimer);
+    clearTimeout(this.#healthFlush);
     this.#teardownMedia();
     this.#signaling.close();
     this.#publishing = false;

@@ -1,10 +1,15 @@
-export { ClassroomClient, type ClassroomClientOptions, type ClassroomSnapshot, type ClientTiming, type MediaStatus } from './client.ts';
+export { ClassroomClient, type ClassroomClientOptions, type ClassroomSnapshot, type ClientTiming, type MediaStatus, type PublishMode } from './client.ts';
 export { SignalingChannel, classifyConnectError } from './signaling.ts';
-export { MediaSession, CAMERA_SIMULCAST_ENCODINGS } from './media.ts';
+export { MediaSession, CAMERA_SIMULCAST_ENCODINGS, ROOM_SIMULCAST_ENCODINGS } from './media.ts';
 export { LocalMedia, type DeviceOption, type LocalMediaSnapshot } from './local-media.ts';
 export * from './model.ts';
 export * from './state.ts';
 export * from './link.ts';
 export { TypedEmitter } from './emitter.ts';
 export { useClassroom } from './hooks.ts';
-export { installTestHook, type ClassroomStats, type ClassroomTestHook } from './test-hook.ts';
+export { installTestHook, type ClassroomStats, type ClassroomTestHook, type ParticipantStats } from './test-hook.ts';
+export * from './interaction.ts';
+export * from './selectors.ts';
+export * from './subscriptions.ts';
+export * from './quiz.ts';
+export * from './health.ts';

@@ -27,6 +27,18 @@ export const CAMERA_SIMULCAST_ENCODINGS: ms.RtpEncodingParameters[] = [
   { scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
 
+/**
+ * Room cameras and students on stage: the same three layers at lower bitrates, for a shared county-school
+ * uplink. The studio's wall only ever asks for the lowest one.
+ */
+export const ROOM_SIMULCAST_ENCODINGS: ms.RtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 100_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 300_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 900_000 },
+];
+
+export type PublishProfile = 'studio' | 'room';
+
 export interface ConsumedTrack {
   consumer: ms.Consumer;
   track: MediaStreamTrack;
@@ -62,6 +74,8 @@ export class MediaSession {
   #loading: Promise<Device> | undefined;
   #recv: Promise<ms.Transport> | undefined;
   #send: Promise<ms.Transport> | undefined;
+  #sendTransport: ms.Transport | undefined;
+  #recvTransport: ms.Transport | undefined;
   readonly #consumers = new Map<string, ms.Consumer>();
   readonly #producers = new Map<string, ms.Producer>();
   #closed = false;
@@ -105,6 +119,8 @@ export class MediaSession {
     this.#assertOpen();
     const options = toTransportOptions(info);
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    if (direction === 'send') this.#sendTransport = transport;
+    else this.#recvTransport = transport;
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.#request('media:connectTransport', {
         transportId: transport.id,
@@ -156,7 +172,7 @@ export class MediaSession {
       rtpParameters: asMediasoup<ms.RtpParameters>(info.rtpParameters),
       // Same stream id for one participant's tracks lets the browser lip-sync their audio and video.
       streamId: publication.participantId,
-      appData: { source: publication.source },
+      appData: { source: publication.source, participantId: publication.participantId },
     });
     this.#consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
@@ -189,17 +205,21 @@ export class MediaSession {
     return this.consumers.find((c) => c.producerId === producerId);
   }
 
+  consumer(consumerId: string): ms.Consumer | undefined {
+    return this.#consumers.get(consumerId);
+  }
+
   /**
    * Publishes a local track. Camera video goes out as 3-layer VP8 simulcast; tracks are not
    * stopped when the producer closes (the page owns them and re-publishes after a reconnect).
    */
-  async produce(track: MediaStreamTrack, source: MediaSource, label: string): Promise<ms.Producer> {
+  async produce(track: MediaStreamTrack, source: MediaSource, label: string, profile: PublishProfile = 'studio'): Promise<ms.Producer> {
     const device = await this.load();
     const transport = await this.sendTransport();
     const options: ms.ProducerOptions = { track, stopTracks: false, appData: { source, label } };
     if (track.kind === 'video' && source === 'camera') {
-      options.encodings = CAMERA_SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
-      options.codecOptions = { videoGoogleStartBitrate: 1000 };
+      options.encodings = (profile === 'room' ? ROOM_SIMULCAST_ENCODINGS : CAMERA_SIMULCAST_ENCODINGS).map((e) => ({ ...e }));
+      options.codecOptions = { videoGoogleStartBitrate: profile === 'room' ? 300 : 1000 };
       const vp8 = device.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
       if (vp8) options.codec = vp8;
     }
@@ -218,11 +238,40 @@ export class MediaSession {
     await this.#request('media:closeProducer', { producerId }).catch(() => undefined);
   }
 
-  /** Inbound counters over every consumer, for the test hook and a diagnostics panel. */
-  async inboundStats(): Promise<{ framesDecoded: number; audioPacketsReceived: number }> {
+  /** Closes a producer the server already closed (e.g. a student taken off stage): no request. */
+  dropProducer(producerId: string): void {
+    this.#producers.get(producerId)?.close();
+    this.#producers.delete(producerId);
+  }
+
+  producer(producerId: string): ms.Producer | undefined {
+    return this.#producers.get(producerId);
+  }
+
+  /** Raw stats of both transports (null where not created) and the send transport's connection state. */
+  async transportStats(): Promise<{ send: RTCStatsReport | null; recv: RTCStatsReport | null; sendState: string | undefined }> {
+    const send = this.#sendTransport && !this.#sendTransport.closed ? this.#sendTransport : undefined;
+    const recv = this.#recvTransport && !this.#recvTransport.closed ? this.#recvTransport : undefined;
+    const [sendReport, recvReport] = await Promise.all([
+      send ? send.getStats().catch(() => null) : null,
+      recv ? recv.getStats().catch(() => null) : null,
+    ]);
+    return { send: sendReport, recv: recvReport, sendState: send?.connectionState };
+  }
+
+  get hasSendTransport(): boolean {
+    return this.#sendTransport !== undefined && !this.#sendTransport.closed;
+  }
+
+  /**
+   * Inbound counters over every consumer, or only those receiving one participant's publications,
+   * for the test hook and a diagnostics panel.
+   */
+  async inboundStats(participantId?: string): Promise<{ framesDecoded: number; audioPacketsReceived: number }> {
     let framesDecoded = 0;
     let audioPacketsReceived = 0;
     for (const consumer of this.consumers) {
+      if (participantId !== undefined && consumer.appData['participantId'] !== participantId) continue;
       const report = await consumer.getStats().catch(() => undefined);
       report?.forEach((stat: { type?: string; kind?: string; framesDecoded?: number; packetsReceived?: number }) => {
         if (stat.type !== 'inbound-rtp') return;

@@ -25,6 +25,8 @@ const participant = (id: string, role: Participant['role'], joinedAt = '2025-01-
   classroomId: null,
   joinedAt,
   connection: 'connected',
+  handRaisedAt: null,
+  onStage: false,
 });
 
 const pub = (producerId: string, participantId: string, kind: 'audio' | 'video', source: Publication['source'] = kind === 'video' ? 'camera' : 'microphone'): Publication => ({
@@ -34,6 +36,8 @@ const pub = (producerId: string, participantId: string, kind: 'audio' | 'video',
   source,
   label: producerId,
   paused: false,
+  hardMuted: false,
+  audience: 'all',
   simulcastLayers: kind === 'video' ? 3 : 1,
 });
 
@@ -43,7 +47,17 @@ const me = participant('par_me', 'classroom_device');
 const run = (...events: RosterEvent[]): RosterState => events.reduce(reduceRoster, emptyRoster);
 const joined = (publications: Publication[] = [pub('p_cam', 'par_master', 'video'), pub('p_mic', 'par_master', 'audio')]): RosterEvent => ({
   type: 'joined',
-  data: { self: me, lesson, participants: [master, me], publications },
+  data: {
+    self: me,
+    lesson,
+    participants: [master, me],
+    publications,
+    stage: { limit: 4, members: [] },
+    chat: { enabled: true, recent: [] },
+    quiz: null,
+    comments: [],
+    attendance: [],
+  },
 });
 // A stand-in track object: the reducer only stores it.
 const track = { id: 'trk' } as MediaStreamTrack;

@@ -35,6 +35,8 @@ export type RosterEvent =
   | { type: 'participantUpdated'; participant: Participant }
   | { type: 'participantLeft'; participantId: string }
   | { type: 'publicationAdded'; publication: Publication }
+  /** Paused, hard-muted or audience changed; also an upsert (a wider audience can announce it to us this way). */
+  | { type: 'publicationUpdated'; publication: Publication }
   | { type: 'publicationRemoved'; producerId: string }
   | { type: 'subscribing'; producerId: string }
   | { type: 'subscribed'; producerId: string; consumerId: string; track: MediaStreamTrack }
@@ -87,7 +89,8 @@ export function reduceRoster(state: RosterState, event: RosterEvent): RosterStat
       participants.delete(event.participantId);
       return { ...state, participants };
     }
-    case 'publicationAdded': {
+    case 'publicationAdded':
+    case 'publicationUpdated': {
       const publications = new Map(state.publications);
       const previous = state.publications.get(event.publication.producerId);
       publications.set(event.publication.producerId, previous ? { ...previous, ...event.publication } : unsubscribed(event.publication));

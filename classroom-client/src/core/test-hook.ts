@@ -15,9 +15,20 @@ export interface ClassroomStats {
   firstFrameAt?: number;
 }
 
+/** What this page receives from one participant (e.g. a classroom on stage). */
+export interface ParticipantStats {
+  /** Sum of inbound-rtp `framesDecoded` over consumers of that participant's video publications. */
+  framesDecoded: number;
+  /** `videoWidth` of the <video> inside `[data-testid="stage-tile-<id>"]`, else `wall-tile-<id>`; 0 if none. */
+  videoWidth: number;
+  /** Sum of inbound-rtp `packetsReceived` over consumers of that participant's audio publications. */
+  audioPacketsReceived: number;
+}
+
 export interface ClassroomTestHook {
   client: ClassroomClient;
   stats(): Promise<ClassroomStats>;
+  statsFor(participantId: string): Promise<ParticipantStats>;
   /** Same object as client.timing: { joinStartedAt, firstFrameAt } in performance.now() ms. */
   timing: ClientTiming;
 }
@@ -39,6 +50,14 @@ export function installTestHook(client: ClassroomClient): ClassroomTestHook {
       const stats: ClassroomStats = { framesDecoded, videoWidth, audioPacketsReceived };
       if (client.timing.firstFrameAt !== null) stats.firstFrameAt = client.timing.firstFrameAt;
       return stats;
+    },
+    async statsFor(participantId) {
+      const { framesDecoded, audioPacketsReceived } = await client.inboundStats(participantId);
+      const id = CSS.escape(participantId);
+      const video =
+        document.querySelector<HTMLVideoElement>(`[data-testid="stage-tile-${id}"] video`) ??
+        document.querySelector<HTMLVideoElement>(`[data-testid="wall-tile-${id}"] video`);
+      return { framesDecoded, videoWidth: video?.videoWidth ?? 0, audioPacketsReceived };
     },
   };
   window.__classroom = hook;

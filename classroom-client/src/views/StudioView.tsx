@@ -1,49 +1,74 @@
-import { isClassroomError, type Role } from '@dualclass/protocol';
-import { useEffect, useState } from 'react';
+import type { ChatMessage, Role } from '@dualclass/protocol';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppShell } from '../components/AppShell.tsx';
+import { ChatPanel } from '../components/ChatPanel.tsx';
+import { ClassroomWall } from '../components/ClassroomWall.tsx';
+import { CommentsPanel } from '../components/CommentsPanel.tsx';
+import { HandQueue } from '../components/HandQueue.tsx';
 import { LessonMeta, LessonTitle } from '../components/LessonInfo.tsx';
 import { MicLevel } from '../components/MicLevel.tsx';
 import { PhaseBadge } from '../components/PhaseBadge.tsx';
 import { panelFor, PhasePanel, ReloadButton } from '../components/PhasePanel.tsx';
+import { PrivateInbox } from '../components/PrivateMessages.tsx';
+import { QuizPanel } from '../components/QuizPanel.tsx';
+import { ReactionBurst } from '../components/Reactions.tsx';
+import { RemoteAudio } from '../components/RemoteAudio.tsx';
+import { StageFeeds } from '../components/StageFeeds.tsx';
 import { StatusBanner } from '../components/StatusBanner.tsx';
+import { ActionError, useAction } from '../components/useAction.tsx';
 import { VideoTile } from '../components/VideoTile.tsx';
 import type { ClassroomClient, ClassroomSnapshot } from '../core/client.ts';
 import { useClassroom } from '../core/hooks.ts';
 import type { RemoteParticipant } from '../core/model.ts';
+import { formatLessonTime } from '../core/quiz.ts';
+import { classroomNames, classroomWall, raisedHands, selfCan, stageFeeds } from '../core/selectors.ts';
+import { useReceivedAudio } from './WatchView.tsx';
 
 /**
  * 主讲教室. Decision order: a terminal or connecting phase → PhasePanel (media_denied is shown
- * inside the device check instead, with a retry); waiting/live/reconnecting → device check
- * (preview, device pickers, mic meter), class controls and the roster.
+ * inside the device check instead, with a retry); waiting/live/reconnecting → the studio: the stage
+ * (classrooms and students on 连麦) and the classroom wall on the left; lesson controls, device check,
+ * raised hands, the quiz, chat, notes from local teachers and observer comments on the right.
+ * What a control offers follows the role's permissions (selfCan), not the role's name.
  */
 export function StudioView({ client }: { client: ClassroomClient }) {
   const { t } = useTranslation();
   const snapshot = useClassroom(client);
-  const { local } = snapshot;
+  const { local, roster, interaction } = snapshot;
   const mediaDenied = snapshot.error?.kind === 'media_denied';
   // A refused camera does not take the teacher out of the lesson: controls follow the lesson itself.
   const phase = mediaDenied ? (snapshot.connection.lessonStatus === 'live' ? 'live' : 'waiting') : snapshot.phase;
   const inLesson = phase === 'waiting' || phase === 'live' || phase === 'reconnecting';
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const [confirmingEnd, setConfirmingEnd] = useState(false);
+  const onAir = snapshot.published.length > 0;
+  const [devicesOpen, setDevicesOpen] = useState(true);
 
   // Device check starts as soon as we are in the lesson (permission prompt on first visit).
   useEffect(() => {
     if (inLesson && client.local.snapshot.status === 'idle') void client.startLocalMedia();
   }, [inLesson, client]);
+  // Once on air the device check folds away (it stays one click from view).
+  useEffect(() => {
+    if (onAir) setDevicesOpen(false);
+  }, [onAir]);
 
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await action();
-    } catch (err) {
-      setActionError(isClassroomError(err) ? `${err.code}: ${err.message}` : String(err));
-    } finally {
-      setBusy(false);
-    }
+  const tiles = useMemo(() => classroomWall(roster, interaction), [roster, interaction]);
+  const hands = useMemo(() => raisedHands(roster), [roster]);
+  const feeds = useMemo(() => stageFeeds(roster, interaction), [roster, interaction]);
+  const names = useMemo(() => classroomNames(roster), [roster]);
+  const audioTracks = useReceivedAudio(snapshot);
+  const stageFull = interaction.stage.members.length >= interaction.stage.limit;
+  const may = {
+    stage: selfCan(roster, 'stage:manage'),
+    mute: selfCan(roster, 'participant:mute'),
+    quiz: selfCan(roster, 'quiz:manage'),
+    control: selfCan(roster, 'lesson:control'),
+    chat: selfCan(roster, 'chat:send'),
+    moderate: selfCan(roster, 'chat:moderate'),
+    comment: selfCan(roster, 'comment:write'),
+    readComments: selfCan(roster, 'comment:read'),
   };
 
   const header = (
@@ -70,90 +95,204 @@ export function StudioView({ client }: { client: ClassroomClient }) {
     );
   }
 
-  const onAir = snapshot.published.length > 0;
-  const canGoLive = local.status === 'ready' && !busy && phase !== 'reconnecting';
+  const canGoLive = local.status === 'ready' && !action.busy && phase !== 'reconnecting';
+  const labels = { camera: t('studio.cameraLabel'), microphone: t('studio.micLabel') };
+  const canDelete = (_m: ChatMessage) => may.moderate;
 
   return (
-    <AppShell variant="studio" header={header}>
+    <AppShell variant="studio" header={header} after={<RemoteAudio tracks={audioTracks} />}>
       {phase === 'reconnecting' ? (
         <StatusBanner tone="warn" title={t('phase.reconnecting')}>
           {t('state.reconnectingBody')}
         </StatusBanner>
       ) : null}
-      {actionError ? (
-        <StatusBanner tone="error" title={t('errors.requestFailed', { message: actionError })} />
-      ) : null}
       <div className="studio">
-        <section className="card studio__devices" aria-labelledby="device-check-title">
-          <h2 id="device-check-title">{t('studio.deviceCheck')}</h2>
-          <DeviceCheck client={client} snapshot={snapshot} />
-        </section>
+        <div className="studio__main">
+          <section className="card studio__stage" aria-labelledby="stage-title">
+            <h2 id="stage-title" className="card__title">
+              {t('stage.title')}
+              <span className="card__count">{t('stage.count', { count: interaction.stage.members.length, limit: interaction.stage.limit })}</span>
+            </h2>
+            {feeds.length > 0 ? (
+              <StageFeeds client={client} feeds={feeds} variant="grid" controls={may.stage} />
+            ) : (
+              <p className="muted">{t('stage.empty')}</p>
+            )}
+            {stageFull ? <p className="muted">{t('stage.full')}</p> : null}
+            <ReactionBurst reactions={interaction.reactions} />
+          </section>
+          <section className="card studio__wall" aria-labelledby="wall-title">
+            <h2 id="wall-title" className="card__title">
+              {t('wall.title')}
+              <span className="card__count">{t('wall.count', { count: tiles.length })}</span>
+            </h2>
+            <ClassroomWall client={client} tiles={tiles} controls={{ stage: may.stage, mute: may.mute }} stageFull={stageFull} />
+          </section>
+        </div>
 
-        <section className="card studio__controls" aria-labelledby="controls-title">
-          <h2 id="controls-title">{t('studio.controls')}</h2>
-          <p className={`on-air ${onAir ? 'on-air--live' : ''}`} role="status">
-            <span className="badge__dot" aria-hidden="true" />
-            {onAir ? t('studio.onAir') : snapshot.publishing && phase === 'live' ? t('studio.publishing') : t('studio.offAir')}
-          </p>
-          <div className="button-row">
-            {phase === 'waiting' ? (
-              <button
-                type="button"
-                className="btn btn--primary btn--large"
-                disabled={!canGoLive}
-                onClick={() => void run(() => client.goLive({ camera: t('studio.cameraLabel'), microphone: t('studio.micLabel') }))}
-              >
-                {t('studio.goLive')}
-              </button>
-            ) : null}
-            {phase === 'live' && !snapshot.publishing ? (
-              <button
-                type="button"
-                className="btn btn--primary btn--large"
-                disabled={!canGoLive}
-                onClick={() => void run(() => client.goLive({ camera: t('studio.cameraLabel'), microphone: t('studio.micLabel') }))}
-              >
-                {t('studio.resume')}
-              </button>
-            ) : null}
-            {phase === 'live' && snapshot.publishing ? (
-              <button type="button" className="btn" disabled={busy} onClick={() => void run(() => client.stopPublishing())}>
-                {t('studio.stopPublishing')}
-              </button>
-            ) : null}
-            {phase === 'live' && !confirmingEnd ? (
-              <button type="button" className="btn btn--danger btn--large" disabled={busy} onClick={() => setConfirmingEnd(true)}>
-                {t('studio.end')}
-              </button>
-            ) : null}
-          </div>
-          {phase === 'live' && confirmingEnd ? (
-            <div className="confirm" role="group" aria-labelledby="confirm-end-text">
-              <p id="confirm-end-text">{t('studio.confirmEnd')}</p>
-              <div className="button-row">
-                <button
-                  type="button"
-                  className="btn btn--danger"
-                  autoFocus
-                  disabled={busy}
-                  onClick={() => void run(() => client.endLesson()).then(() => setConfirmingEnd(false))}
-                >
-                  {t('studio.confirmEndYes')}
+        <div className="studio__side">
+          <section className="card studio__controls" aria-labelledby="controls-title">
+            <h2 id="controls-title" className="card__title">
+              {t('studio.controls')}
+            </h2>
+            <p className={`on-air ${onAir ? 'on-air--live' : ''}`} role="status">
+              <span className="badge__dot" aria-hidden="true" />
+              {onAir ? t('studio.onAir') : snapshot.publishing && phase === 'live' ? t('studio.publishing') : t('studio.offAir')}
+            </p>
+            <div className="button-row">
+              {phase === 'waiting' ? (
+                <button type="button" className="btn btn--primary btn--large" disabled={!canGoLive} onClick={() => void action.run(() => client.goLive(labels))}>
+                  {t('studio.goLive')}
                 </button>
-                <button type="button" className="btn" onClick={() => setConfirmingEnd(false)}>
-                  {t('studio.cancel')}
+              ) : null}
+              {phase === 'live' && !snapshot.publishing ? (
+                <button type="button" className="btn btn--primary btn--large" disabled={!canGoLive} onClick={() => void action.run(() => client.goLive(labels))}>
+                  {t('studio.resume')}
                 </button>
-              </div>
+              ) : null}
+              {phase === 'live' && snapshot.publishing ? (
+                <button type="button" className="btn" disabled={action.busy} onClick={() => void action.run(() => client.stopPublishing())}>
+                  {t('studio.stopPublishing')}
+                </button>
+              ) : null}
+              {phase === 'live' && !confirmingEnd ? (
+                <button type="button" className="btn btn--danger" disabled={action.busy} onClick={() => setConfirmingEnd(true)}>
+                  {t('studio.end')}
+                </button>
+              ) : null}
             </div>
-          ) : null}
-        </section>
+            {phase === 'live' && confirmingEnd ? (
+              <div className="confirm" role="group" aria-labelledby="confirm-end-text">
+                <p id="confirm-end-text">{t('studio.confirmEnd')}</p>
+                <div className="button-row">
+                  <button
+                    type="button"
+                    className="btn btn--danger"
+                    autoFocus
+                    disabled={action.busy}
+                    onClick={() => void action.run(() => client.endLesson()).then(() => setConfirmingEnd(false))}
+                  >
+                    {t('studio.confirmEndYes')}
+                  </button>
+                  <button type="button" className="btn" onClick={() => setConfirmingEnd(false)}>
+                    {t('studio.cancel')}
+                  </button>
+                </div>
+              </div>
+            ) : null}
+            <ActionError error={action.error} />
+            {may.control && phase === 'live' ? <KnowledgeMarkers client={client} points={snapshot.lesson?.knowledgePoints ?? []} /> : null}
+          </section>
 
-        <aside className="card studio__roster" aria-labelledby="roster-title">
-          <h2 id="roster-title">{t('studio.roster')}</h2>
-          <Roster participants={snapshot.participants} />
-        </aside>
+          <details className="card studio__devices" open={devicesOpen} onToggle={(e) => setDevicesOpen(e.currentTarget.open)}>
+            <summary className="card__title">{t('studio.deviceCheck')}</summary>
+            <DeviceCheck client={client} snapshot={snapshot} />
+          </details>
+
+          <section className="card" aria-labelledby="hands-title">
+            <h2 id="hands-title" className="card__title">
+              {t('hands.title')}
+              <span className="card__count">{hands.length}</span>
+            </h2>
+            <HandQueue client={client} hands={hands} canManage={may.stage} stageFull={stageFull} />
+          </section>
+
+          <section className="card" aria-labelledby="quiz-title">
+            <h2 id="quiz-title" className="card__title">
+              {t('quiz.title')}
+            </h2>
+            <QuizPanel
+              client={client}
+              quiz={interaction.quiz}
+              results={interaction.results}
+              names={names}
+              knowledgePoints={snapshot.lesson?.knowledgePoints ?? []}
+              manage={may.quiz && phase === 'live'}
+            />
+          </section>
+
+        </div>
+
+        <div className="studio__feed">
+          <section className="card" aria-labelledby="chat-title">
+            <h2 id="chat-title" className="card__title">
+              {t('chat.title')}
+            </h2>
+            <ChatPanel
+              client={client}
+              messages={interaction.chat.messages}
+              enabled={interaction.chat.enabled}
+              canSend={may.chat}
+              canDelete={canDelete}
+              canToggle={may.moderate}
+            />
+          </section>
+
+          <section className="card" aria-labelledby="notes-title">
+            <h2 id="notes-title" className="card__title">
+              {t('messages.title')}
+              <span className="card__count">{interaction.privateMessages.length}</span>
+            </h2>
+            <PrivateInbox messages={interaction.privateMessages} names={names} />
+          </section>
+
+          {may.readComments ? (
+            <section className="card" aria-labelledby="comments-title">
+              <h2 id="comments-title" className="card__title">
+                {t('comments.title')}
+                <span className="card__count">{interaction.comments.length}</span>
+              </h2>
+              <CommentsPanel client={client} comments={interaction.comments} canWrite={false} />
+            </section>
+          ) : null}
+
+          <section className="card studio__roster" aria-labelledby="roster-title">
+            <h2 id="roster-title" className="card__title">
+              {t('studio.roster')}
+            </h2>
+            <Roster participants={snapshot.participants} />
+          </section>
+        </div>
       </div>
     </AppShell>
+  );
+}
+
+/** 知识点标记: one button per knowledge point of the lesson; a chapter on the recording. */
+function KnowledgeMarkers({ client, points }: { client: ClassroomClient; points: readonly string[] }) {
+  const { t } = useTranslation();
+  const action = useAction();
+  const [last, setLast] = useState<{ point: string; lessonMs: number } | null>(null);
+  return (
+    <div className="knowledge" role="group" aria-labelledby="knowledge-title">
+      <h3 id="knowledge-title">{t('knowledge.title')}</h3>
+      {points.length === 0 ? (
+        <p className="muted">{t('knowledge.none')}</p>
+      ) : (
+        <div className="button-row button-row--tight">
+          {points.map((point) => (
+            <button
+              key={point}
+              type="button"
+              className="btn btn--small btn--chip"
+              disabled={action.busy}
+              onClick={() =>
+                void action.run(async () => {
+                  const event = await client.markKnowledgePoint(point);
+                  setLast({ point, lessonMs: event.lessonMs });
+                })
+              }
+            >
+              {t('knowledge.mark', { point })}
+            </button>
+          ))}
+        </div>
+      )}
+      <p className="muted" role="status">
+        {last ? t('knowledge.marked', { point: last.point, time: formatLessonTime(last.lessonMs) }) : ''}
+      </p>
+      <ActionError error={action.error} />
+    </div>
   );
 }
 

@@ -1,37 +1,65 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppShell } from '../components/AppShell.tsx';
 import { LessonMeta, LessonTitle } from '../components/LessonInfo.tsx';
 import { PhaseBadge } from '../components/PhaseBadge.tsx';
 import { panelFor, PhasePanel, ReloadButton } from '../components/PhasePanel.tsx';
 import { RemoteAudio } from '../components/RemoteAudio.tsx';
+import { StageFeeds } from '../components/StageFeeds.tsx';
 import { StatusBanner } from '../components/StatusBanner.tsx';
 import { VideoTile } from '../components/VideoTile.tsx';
-import type { ClassroomClient } from '../core/client.ts';
+import type { ClassroomClient, ClassroomSnapshot } from '../core/client.ts';
 import { useClassroom } from '../core/hooks.ts';
 import { pickStage, type TrackPublication } from '../core/model.ts';
+import { stageFeeds } from '../core/selectors.ts';
 
 export type WatchVariant = 'classroom' | 'student' | 'observer';
 
 /**
+ * The audio this page plays: every received audio track the subscription plan wants (the master's and the
+ * stage's; never a wall thumbnail's room mic). Stable identity while the set of tracks is unchanged.
+ */
+export function useReceivedAudio(snapshot: ClassroomSnapshot): MediaStreamTrack[] {
+  const { publications, plan } = snapshot;
+  const tracks = publications
+    .filter((p) => p.kind === 'audio' && p.track !== null && plan.has(p.producerId))
+    .map((p) => p.track as MediaStreamTrack);
+  const key = tracks.map((track) => track.id).join(',');
+  // Keyed on the track ids on purpose: a new array with the same tracks must not restart playback.
+  return useMemo(() => tracks, [key]);
+}
+
+/**
  * What the three receiving pages share: the master teacher's video and sound once the lesson is
- * live, a full panel for every other phase (connecting, waiting, ended, errors), and a banner
- * while reconnecting. The variant only changes layout (styles.css) and a few words.
+ * live, whoever is on stage (连麦) with their sound, a full panel for every other phase (connecting,
+ * waiting, ended, errors), and a banner while reconnecting. The variant changes layout (styles.css):
+ * on the big screen stage feeds float as picture-in-picture over the master video and `overlay` (quiz,
+ * self-preview, badges) sits on top; on phones they form a strip below it. `children` follow the video
+ * (the page's own panels) whenever the page is in the lesson.
  *
  * Decision order: phase `live` or `reconnecting` → stage (video or placeholder; banner on top
  * when reconnecting); any other phase → PhasePanel for that phase/error.
  */
-export function WatchView({ client, variant }: { client: ClassroomClient; variant: WatchVariant }) {
+export function WatchView({
+  client,
+  variant,
+  overlay,
+  children,
+}: {
+  client: ClassroomClient;
+  variant: WatchVariant;
+  overlay?: ReactNode;
+  children?: ReactNode;
+}) {
   const { t } = useTranslation();
   const snapshot = useClassroom(client);
   const [chosenAngle, setChosenAngle] = useState<string | null>(null);
   const stage = useMemo(() => pickStage(snapshot.roster, chosenAngle), [snapshot.roster, chosenAngle]);
-  const audioTracks = useMemo(
-    () => stage.audio.map((p) => p.track).filter((track): track is MediaStreamTrack => track !== null),
-    [stage.audio],
-  );
+  const feeds = useMemo(() => stageFeeds(snapshot.roster, snapshot.interaction), [snapshot.roster, snapshot.interaction]);
+  const audioTracks = useReceivedAudio(snapshot);
   const panel = panelFor(snapshot);
   const showStage = snapshot.phase === 'live' || snapshot.phase === 'reconnecting';
+  const inLesson = showStage || snapshot.phase === 'waiting';
 
   const header = (
     <>
@@ -60,6 +88,9 @@ export function WatchView({ client, variant }: { client: ClassroomClient; varian
           mediaStatus={snapshot.media}
           reconnecting={snapshot.phase === 'reconnecting'}
           onFirstFrame={(at) => client.markFirstFrame(at)}
+          feeds={feeds.length > 0 ? <StageFeeds client={client} feeds={feeds} variant={variant === 'classroom' ? 'pip' : 'strip'} /> : null}
+          pip={variant === 'classroom'}
+          overlay={overlay}
         />
       ) : panel && panel !== 'reconnecting' ? (
         <PhasePanel
@@ -69,6 +100,7 @@ export function WatchView({ client, variant }: { client: ClassroomClient; varian
           actions={panel === 'network' || panel === 'replaced' ? <ReloadButton /> : undefined}
         />
       ) : null}
+      {inLesson ? children : null}
       {variant !== 'classroom' && showStage ? (
         <section className="card" aria-label={t('lesson.info')}>
           <LessonMeta lesson={snapshot.lesson} full />
@@ -86,6 +118,9 @@ function Stage({
   mediaStatus,
   reconnecting,
   onFirstFrame,
+  feeds,
+  pip,
+  overlay,
 }: {
   video: TrackPublication | null;
   angles: readonly TrackPublication[];
@@ -94,6 +129,9 @@ function Stage({
   mediaStatus: string;
   reconnecting: boolean;
   onFirstFrame: (at: number) => void;
+  feeds: ReactNode;
+  pip: boolean;
+  overlay: ReactNode;
 }) {
   const { t } = useTranslation();
   const placeholder = reconnecting
@@ -119,7 +157,10 @@ function Stage({
             <span className="spinner" aria-hidden="true" /> {placeholder}
           </p>
         )}
+        {pip ? feeds : null}
+        {overlay}
       </div>
+      {!pip ? feeds : null}
       {angles.length > 1 ? (
         <div className="angles" role="group" aria-label={t('media.angles')}>
           {angles.map((angle) => (
