@@ -110,6 +110,9 @@ function WallTile({
           ) : null}
           {participant.connection === 'reconnecting' ? <span className="chip">{t('studio.reconnecting')}</span> : null}
         </div>
+        <span className={`chip wall-tile__mic ${micMuted ? 'chip--muted' : microphone && !microphone.paused ? 'chip--stage' : 'chip--dim'}`}>
+          {micMuted ? t('mute.hardMutedShort') : microphone && !microphone.paused ? t('mute.micOn') : t('mute.micClosedShort')}
+        </span>
       </div>
       <div className="wall-tile__body">
         <h3 id={titleId} className="wall-tile__name">
@@ -120,9 +123,6 @@ function WallTile({
           {attendance && (attendance.recordedAt !== null || attendance.checkedIn.length > 0)
             ? ` · ${t('wall.attendance', { present: attendance.present, roster: attendance.rosterSize })}`
             : ''}
-        </p>
-        <p className="wall-tile__meta">
-          {micMuted ? t('mute.hardMutedShort') : microphone && !microphone.paused ? t('mute.micOn') : t('mute.micClosed')}
         </p>
         <HealthMeter health={health} reportedAt={health?.reportedAt ?? null} now={now} compact />
         {controls ? (

@@ -3,7 +3,7 @@ import { BarElement, CategoryScale, Chart, LinearScale, Tooltip, type ChartOptio
 import { useMemo } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
-import { classroomAccuracy, optionChart } from '../core/quiz.ts';
+import { classroomAccuracy, classroomsLeftOut, optionChart } from '../core/quiz.ts';
 
 Chart.register(CategoryScale, LinearScale, BarElement, Tooltip);
 
@@ -16,9 +16,24 @@ function reducedMotion(): boolean {
   return typeof window !== 'undefined' && window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
 }
 
+/** Long classroom names are cut on the axis (the hidden table and the tooltip keep them whole). */
+function shorten(label: string, max = 10): string {
+  const chars = [...label];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : label;
+}
+
 function baseOptions(horizontal: boolean, max?: number): ChartOptions<'bar'> {
   const value = { beginAtZero: true, ticks: { color: TEXT, precision: 0 }, grid: { color: GRID }, ...(max ? { max } : {}) };
-  const category = { ticks: { color: TEXT, font: { size: 14, weight: 'bold' as const } }, grid: { display: false } };
+  const category = {
+    ticks: {
+      color: TEXT,
+      font: { size: 14, weight: 'bold' as const },
+      callback(this: { getLabelForValue(value: number): string }, tickValue: string | number) {
+        return shorten(this.getLabelForValue(Number(tickValue)));
+      },
+    },
+    grid: { display: false },
+  };
   return {
     indexAxis: horizontal ? 'y' : 'x',
     responsive: true,
@@ -57,26 +72,28 @@ export function OptionCountsChart({ quiz, results }: { quiz: Quiz; results: Quiz
       <div className="chart__canvas">
         <Bar data={data} options={baseOptions(false)} role="img" aria-label={t('quiz.chartOptions', { summary })} />
       </div>
-      <table className="sr-only">
-        <caption>{t('quiz.perOption', { count: chart.total })}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('quiz.tableOption')}</th>
-            <th scope="col">{t('quiz.tableCount')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {chart.ids.map((id, i) => (
-            <tr key={id}>
-              <th scope="row">
-                {id}. {chart.texts[i]}
-                {chart.correct[i] ? ` (${t('quiz.correctMark')})` : ''}
-              </th>
-              <td>{chart.counts[i]}</td>
+      <div className="sr-only">
+        <table>
+          <caption>{t('quiz.perOption', { count: chart.total })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('quiz.tableOption')}</th>
+              <th scope="col">{t('quiz.tableCount')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {chart.ids.map((id, i) => (
+              <tr key={id}>
+                <th scope="row">
+                  {id}. {chart.texts[i]}
+                  {chart.correct[i] ? ` (${t('quiz.correctMark')})` : ''}
+                </th>
+                <td>{chart.counts[i]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
@@ -93,34 +110,41 @@ export function ClassroomAccuracyChart({ results, names }: { results: QuizResult
     [rows, t],
   );
   if (rows.length === 0) return null;
+  const leftOut = classroomsLeftOut(results, names);
   const summary = rows.map((r) => `${r.name} ${r.accuracyPct}%`).join('，');
   return (
     <figure className="chart">
       <figcaption className="chart__title">{t('quiz.perClassroom')}</figcaption>
-      <div className="chart__canvas" style={{ height: `${Math.max(6, rows.length * 2.2 + 2)}rem` }}>
-        <Bar data={data} options={baseOptions(true, 100)} role="img" aria-label={t('quiz.chartClassrooms', { summary })} />
+      {/* Many classrooms scroll inside the card rather than stretching it. */}
+      <div className="chart__scroll" tabIndex={0} aria-label={t('quiz.perClassroom')}>
+        <div className="chart__canvas" style={{ height: `${Math.max(6, rows.length * 1.9 + 2)}rem` }}>
+          <Bar data={data} options={baseOptions(true, 100)} role="img" aria-label={t('quiz.chartClassrooms', { summary })} />
+        </div>
       </div>
-      <table className="sr-only">
-        <caption>{t('quiz.perClassroom')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('quiz.tableClassroom')}</th>
-            <th scope="col">{t('quiz.tableAnswers')}</th>
-            <th scope="col">{t('quiz.tableAccuracy')}</th>
-            <th scope="col">{t('quiz.tableRoomAnswer')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.classroomId}>
-              <th scope="row">{r.name}</th>
-              <td>{r.answers}</td>
-              <td>{r.accuracyPct}%</td>
-              <td>{r.classroomAnswer ? r.classroomAnswer.join('') : t('quiz.noAnswer')}</td>
+      {leftOut > 0 ? <p className="muted">{t('quiz.classroomsLeftOut', { count: leftOut })}</p> : null}
+      <div className="sr-only">
+        <table>
+          <caption>{t('quiz.perClassroom')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('quiz.tableClassroom')}</th>
+              <th scope="col">{t('quiz.tableAnswers')}</th>
+              <th scope="col">{t('quiz.tableAccuracy')}</th>
+              <th scope="col">{t('quiz.tableRoomAnswer')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.classroomId}>
+                <th scope="row">{r.name}</th>
+                <td>{r.answers}</td>
+                <td>{r.accuracyPct}%</td>
+                <td>{r.classroomAnswer ? r.classroomAnswer.join('') : t('quiz.noAnswer')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

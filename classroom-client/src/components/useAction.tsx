@@ -1,22 +1,8 @@
-import { isClassroomError, type ErrorCode } from '@dualclass/protocol';
-import type { TFunction } from 'i18next';
 import { useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { describeError, type ErrorMessages } from '../i18n/errors.ts';
 
-/** Per-code messages a caller knows better than the generic one (e.g. CONFLICT on invite = the stage is full). */
-export type ErrorMessages = Partial<Record<ErrorCode, string>>;
-
-/** A request failure as one line for the user: RATE_LIMITED says how long to wait; the rest say what failed. */
-export function describeError(t: TFunction, err: unknown, messages: ErrorMessages = {}): string {
-  if (isClassroomError(err)) {
-    const specific = messages[err.code];
-    if (specific) return specific;
-    if (err.code === 'RATE_LIMITED') return t('errors.rateLimited', { seconds: Math.max(1, Math.ceil(err.retryAfter ?? 1)) });
-    if (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT') return t('errors.offline');
-    return t('errors.requestFailed', { message: err.message });
-  }
-  return t('errors.requestFailed', { message: err instanceof Error ? err.message : String(err) });
-}
+export { describeError, type ErrorMessages };
 
 /**
  * Runs one user action at a time: `busy` while it runs, `error` (already translated) when it failed.

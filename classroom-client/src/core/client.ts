@@ -375,7 +375,7 @@ export class ClassroomClient {
   async #afterJoin(data: ResponseOf<'lesson:join'>): Promise<void> {
     const role = data.self.role;
     const quiz = data.quiz;
-    if (quiz && can(role, 'quiz:results') && quiz.status !== 'revealed') {
+    if (quiz && can(role, 'quiz:results')) {
       await this.request('quiz:results', { quizId: quiz.id })
         .then((results) => this.#applyInteraction({ type: 'quizResults', results }))
         .catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { Quiz, QuizResults } from '@dualclass/protocol';
 import { describe, expect, it } from 'vitest';
-import { classroomAccuracy, draftToLaunch, formatClock, formatLessonTime, isRightAnswer, optionChart, secondsLeft, toggleChoice, type QuizDraft } from './quiz.ts';
+import { classroomAccuracy, classroomsLeftOut, draftToLaunch, formatClock, formatLessonTime, isRightAnswer, optionChart, secondsLeft, toggleChoice, type QuizDraft } from './quiz.ts';
 
 const quiz: Quiz = {
   id: 'q1',
@@ -26,6 +26,7 @@ const results: QuizResults = {
   perClassroom: [
     { classroomId: 'cls_1', answers: 6, correct: 5, accuracy: 5 / 6, classroomAnswer: ['A', 'C'] },
     { classroomId: 'cls_2', answers: 4, correct: 1, accuracy: 0.25, classroomAnswer: null },
+    { classroomId: 'cls_3', answers: 0, correct: 0, accuracy: 0, classroomAnswer: null },
   ],
 };
 
@@ -49,13 +50,15 @@ describe('quiz chart data', () => {
     expect(chart.total).toBe(0);
   });
 
-  it('per-classroom accuracy in percent, named from the roster', () => {
+  it('per-classroom accuracy in percent, named from the roster; silent unknown rooms left out', () => {
     const rows = classroomAccuracy(results, new Map([['cls_1', '九年级（2）班']]));
     expect(rows).toEqual([
       { classroomId: 'cls_1', name: '九年级（2）班', answers: 6, correct: 5, accuracyPct: 83, classroomAnswer: ['A', 'C'] },
       { classroomId: 'cls_2', name: 'cls_2', answers: 4, correct: 1, accuracyPct: 25, classroomAnswer: null },
     ]);
     expect(classroomAccuracy(null, new Map())).toEqual([]);
+    expect(classroomsLeftOut(results, new Map([['cls_1', 'a']]))).toBe(1);
+    expect(classroomAccuracy(results, new Map([['cls_3', '九年级（1）班']])).map((r) => r.classroomId)).toEqual(['cls_1', 'cls_2', 'cls_3']);
   });
 });
 

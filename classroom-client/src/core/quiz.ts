@@ -75,9 +75,13 @@ export interface ClassroomAccuracyRow {
   classroomAnswer: readonly OptionId[] | null;
 }
 
-/** Per-classroom accuracy rows, named from the roster (the classroom id when the room is not connected). */
+/**
+ * Per-classroom accuracy rows, named from the roster (the classroom id when the room is not connected).
+ * Paired classrooms that are neither connected nor answering are left out (a 50-room lesson would otherwise
+ * chart dozens of empty bars); `classroomsLeftOut` counts them.
+ */
 export function classroomAccuracy(results: Pick<QuizResults, 'perClassroom'> | null, names: ReadonlyMap<string, string>): ClassroomAccuracyRow[] {
-  return (results?.perClassroom ?? []).map((r) => ({
+  return (results?.perClassroom ?? []).filter((r) => r.answers > 0 || names.has(r.classroomId)).map((r) => ({
     classroomId: r.classroomId,
     name: names.get(r.classroomId) ?? r.classroomId,
     answers: r.answers,
@@ -85,6 +89,10 @@ export function classroomAccuracy(results: Pick<QuizResults, 'perClassroom'> | n
     accuracyPct: Math.round(r.accuracy * 100),
     classroomAnswer: r.classroomAnswer,
   }));
+}
+
+export function classroomsLeftOut(results: Pick<QuizResults, 'perClassroom'> | null, names: ReadonlyMap<string, string>): number {
+  return (results?.perClassroom ?? []).length - classroomAccuracy(results, names).length;
 }
 
 export interface QuizDraft {

@@ -78,6 +78,9 @@ export function LocalTeacherView({ client }: { client: ClassroomClient }) {
         </StatusBanner>
       ) : null}
 
+      <p className="sr-only" aria-live="polite">
+        {interaction.quiz ? t(`quiz.statusAnnounce.${interaction.quiz.status}`, { question: interaction.quiz.question }) : ''}
+      </p>
       <RoomStatus client={client} snapshot={snapshot} device={device} live={live} />
 
       {interaction.quiz && selfCan(roster, 'quiz:answer') ? (

@@ -36,6 +36,9 @@ function StudentPanel({ client, snapshot }: { client: ClassroomClient; snapshot:
   const raised = self.handRaisedAt !== null;
   return (
     <>
+      <p className="sr-only" aria-live="polite">
+        {interaction.quiz ? t(`quiz.statusAnnounce.${interaction.quiz.status}`, { question: interaction.quiz.question }) : ''}
+      </p>
       {self.onStage ? <OnStage client={client} snapshot={snapshot} /> : null}
       {interaction.quiz && selfCan(roster, 'quiz:answer') ? (
         <QuizAnswerCard client={client} quiz={interaction.quiz} answered={ownAnswer(interaction)} forClassroom={false} results={interaction.results} classroomId={self.classroomId} />

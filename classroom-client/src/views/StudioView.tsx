@@ -250,7 +250,7 @@ export function StudioView({ client }: { client: ClassroomClient }) {
             <h2 id="roster-title" className="card__title">
               {t('studio.roster')}
             </h2>
-            <Roster participants={snapshot.participants} />
+            <Roster client={client} participants={snapshot.participants} canInvite={may.stage && phase === 'live'} stageFull={stageFull} />
           </section>
         </div>
       </div>
@@ -378,38 +378,74 @@ function DeviceCheck({ client, snapshot }: { client: ClassroomClient; snapshot: 
   );
 }
 
-const CLASSROOM_ROLES: readonly Role[] = ['classroom_device', 'local_teacher'];
-
-function Roster({ participants }: { participants: readonly RemoteParticipant[] }) {
+/**
+ * Who else is here. Classrooms are on the wall, so they are only counted; students and observers are listed
+ * (a student can be invited on stage from here even without a raised hand).
+ */
+function Roster({ client, participants, canInvite, stageFull }: { client: ClassroomClient; participants: readonly RemoteParticipant[]; canInvite: boolean; stageFull: boolean }) {
   const { t } = useTranslation();
   const classrooms = participants.filter((p) => CLASSROOM_ROLES.includes(p.role));
   const students = participants.filter((p) => p.role === 'student');
   const observers = participants.filter((p) => p.role === 'observer');
-  const groups = [
-    { key: 'classrooms', title: t('studio.classrooms', { count: classrooms.length }), members: classrooms },
-    { key: 'students', title: t('studio.students', { count: students.length }), members: students },
-    { key: 'observers', title: t('studio.observers', { count: observers.length }), members: observers },
-  ];
   return (
     <div className="roster">
-      {groups.map((group) => (
-        <div key={group.key} className="roster__group">
-          <h3>{group.title}</h3>
-          {group.members.length === 0 ? (
-            <p className="muted">{t('studio.nobody')}</p>
-          ) : (
-            <ul>
-              {group.members.map((p) => (
-                <li key={p.id}>
-                  <span>{p.displayName}</span>
-                  {group.key === 'classrooms' ? <span className="muted"> · {t(`roles.${p.role}`)}</span> : null}
-                  {p.connection === 'reconnecting' ? <span className="muted"> {t('studio.reconnecting')}</span> : null}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      ))}
+      <div className="roster__group">
+        <h3>{t('studio.classrooms', { count: classrooms.length })}</h3>
+        <p className="muted">{t('studio.classroomsOnWall')}</p>
+      </div>
+      <div className="roster__group">
+        <h3>{t('studio.students', { count: students.length })}</h3>
+        {students.length === 0 ? (
+          <p className="muted">{t('studio.nobody')}</p>
+        ) : (
+          <ul>
+            {students.map((p) => (
+              <RosterStudent key={p.id} client={client} participant={p} canInvite={canInvite} stageFull={stageFull} />
+            ))}
+          </ul>
+        )}
+      </div>
+      <div className="roster__group">
+        <h3>{t('studio.observers', { count: observers.length })}</h3>
+        {observers.length === 0 ? (
+          <p className="muted">{t('studio.nobody')}</p>
+        ) : (
+          <ul>
+            {observers.map((p) => (
+              <li key={p.id}>{p.displayName}</li>
+            ))}
+          </ul>
+        )}
+      </div>
     </div>
   );
 }
+
+function RosterStudent({ client, participant, canInvite, stageFull }: { client: ClassroomClient; participant: RemoteParticipant; canInvite: boolean; stageFull: boolean }) {
+  const { t } = useTranslation();
+  const action = useAction({ CONFLICT: t('stage.full') });
+  const name = participant.displayName;
+  return (
+    <li className="roster__student">
+      <span>
+        {name}
+        {participant.onStage ? <> <span className="chip chip--stage">{t('stage.onStage')}</span></> : null}
+        {participant.connection === 'reconnecting' ? <span className="muted"> {t('studio.reconnecting')}</span> : null}
+      </span>
+      {canInvite && !participant.onStage ? (
+        <button
+          type="button"
+          className="btn btn--small"
+          disabled={action.busy || stageFull}
+          aria-label={t('stage.inviteName', { name })}
+          onClick={() => void action.run(() => client.invite(participant.id))}
+        >
+          {t('stage.invite')}
+        </button>
+      ) : null}
+      <ActionError error={action.error} />
+    </li>
+  );
+}
+
+const CLASSROOM_ROLES: readonly Role[] = ['classroom_device', 'local_teacher'];
