@@ -1,65 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JOIN_TOKEN_AUDIENCE,
   JOIN_TOKEN_ISSUER,
-  type Ack,
-  type ClientToServerEvents,
   type Lesson,
-  type ServerToClientEvents,
 } from '@dualclass/protocol';
 import { startStack, type Stack } from '../../infra/src/stack.ts';
 import { JoinTokens } from './auth/join-tokens.ts';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { request, TestParticipants } from './testing/participants.ts';
 
 const JWT_SECRET = randomBytes(32).toString('base64url');
 let stack: Stack;
+let people: TestParticipants;
 let lesson: Lesson;
 let otherLesson: Lesson;
 let classroomId: string;
-const sockets: ClientSocket[] = [];
 
-function open(token: string, extra: Record<string, string> = {}): ClientSocket {
-  const socket: ClientSocket = connect(stack.url, { path: '/socket.io', transports: ['websocket'], auth: { token, ...extra }, reconnection: false, forceNew: true });
-  sockets.push(socket);
-  return socket;
-}
+const connected = (token: string, extra: Record<string, string> = {}) => people.connected(token, extra);
+const refused = (token: string, extra: Record<string, string> = {}) => people.refused(token, extra);
 
-async function connected(token: string, extra: Record<string, string> = {}): Promise<ClientSocket> {
-  const socket = open(token, extra);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
-
-async function refused(token: string, extra: Record<string, string> = {}): Promise<{ message: string; data: unknown }> {
-  const socket = open(token, extra);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => reject(new Error('handshake unexpectedly accepted')));
-    socket.once('connect_error', (err) => resolve({ message: err.message, data: (err as Error & { data?: unknown }).data }));
-  });
-}
-
-async function request(socket: ClientSocket, name: string, payload: unknown): Promise<Ack<unknown>> {
-  return (socket.timeout(5_000) as unknown as { emitWithAck(n: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(name, payload);
-}
-
-async function tokenFor(role: 'master_teacher' | 'student' | 'classroom_device' | 'observer', forLesson = lesson) {
-  const issued = await stack.admin.issueToken(forLesson.id, {
-    role,
-    displayName: `${role}-${randomBytes(3).toString('hex')}`,
-    ...(role === 'classroom_device' ? { classroomId } : {}),
-  });
-  return issued.token;
-}
+const tokenFor = (role: 'master_teacher' | 'student' | 'classroom_device' | 'observer', forLesson = lesson) =>
+  people.token(forLesson.id, role, role === 'classroom_device' ? { classroomId } : {});
 
 beforeAll(async () => {
   stack = await startStack({ sfuWorkers: 1, env: { JWT_SECRET } });
+  people = new TestParticipants(stack);
   lesson = await stack.admin.createLesson({ title: '电磁感应', knowledgePoints: ['法拉第定律'] });
   otherLesson = await stack.admin.createLesson({ title: '光的折射' });
   const classroom = await stack.admin.createClassroom({ name: '九年级（2）班' });
@@ -68,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
+  people?.closeAll();
   await stack?.stop();
 });
 
@@ -135,12 +101,13 @@ describe('lesson lifecycle and permissions', () => {
       for (const name of ['lesson:start', 'lesson:end']) {
         expect(await request(socket, name, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       }
-      const produce = await request(socket, 'media:produce', {
-        transportId: 'tr_1', kind: 'video', source: 'camera', label: 'x',
-        rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }] },
-      });
-      expect(produce).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     }
+    // A student publishes only while on stage (a classroom's room camera is covered by the stage tests).
+    const produce = await request(student, 'media:produce', {
+      transportId: 'tr_1', kind: 'video', source: 'camera', label: 'x',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }] },
+    });
+    expect(produce).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     // Media before the lesson is live is refused with a state error, not silently ignored.
     expect(await request(student, 'media:createTransport', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
 

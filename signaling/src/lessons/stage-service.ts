@@ -146,10 +146,10 @@ export class StageService {
       for (const pub of target.publications) target.removePublication(pub.producerId);
       return;
     }
+    await this.lessons.setAudience(live, target, 'staff');
     for (const mic of target.publications.filter((p) => p.kind === 'audio' && !p.paused)) {
       await this.lessons.setPublicationState(target, mic.producerId, { paused: true });
     }
-    await this.lessons.setAudience(live, target, 'staff');
   }
 
   #pushState(lessonId: string): StageState {

@@ -23,6 +23,8 @@ export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGrou
     'media:createTransport': async (session, req) => {
       const { owner } = joined(session);
       await lessons.requireLive(owner.lessonId);
+      // Idempotent; the lesson's router may not exist yet if nobody asked for its capabilities.
+      await sfu.call('router.ensure', { lessonId: owner.lessonId });
       return sfu.call('transport.createWebRtc', { ...owner, direction: req.direction });
     },
     'media:connectTransport': async (session, req) => {
