@@ -101,6 +101,12 @@ export const clientRequests = {
     permission: 'media:consume',
   },
   'media:resumeConsumer': { request: z.object({ consumerId: IdSchema }).strict(), response: z.object({}), permission: 'media:consume' },
+  /** Stop or restart forwarding to this viewer (wall tiles paged out of view), without renegotiating. */
+  'media:setConsumerPaused': {
+    request: z.object({ consumerId: IdSchema, paused: z.boolean() }).strict(),
+    response: z.object({}),
+    permission: 'media:consume',
+  },
   'media:setPreferredLayers': {
     request: z.object({ consumerId: IdSchema, spatialLayer: SpatialLayerSchema }).strict(),
     response: z.object({}),

@@ -64,6 +64,8 @@ export const sfuRpcMethods = {
   },
   'consumer.resume': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
   /** Signaling closes consumers a participant may no longer receive (a classroom leaving the stage). */
+  /** A viewer stops (or restarts) receiving a track it keeps, e.g. a wall thumbnail paged out of view. */
+  'consumer.setPaused': { params: z.object({ ...Owner, consumerId: IdSchema, paused: z.boolean() }), result: Empty },
   'consumer.close': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
   'consumer.setPreferredLayers': { params: z.object({ ...Owner, consumerId: IdSchema, spatialLayer: SpatialLayerSchema }), result: Empty },
   'worker.list': {

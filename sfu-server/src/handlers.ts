@@ -46,6 +46,10 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
       await media.peer(lessonId, participantId).resumeConsumer(consumerId);
       return {};
     },
+    'consumer.setPaused': async ({ lessonId, participantId, consumerId, paused }) => {
+      await media.peer(lessonId, participantId).setConsumerPaused(consumerId, paused);
+      return {};
+    },
     'consumer.close': async ({ lessonId, participantId, consumerId }) => {
       media.peer(lessonId, participantId).closeConsumer(consumerId);
       return {};

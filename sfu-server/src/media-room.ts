@@ -344,6 +344,11 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     return this.#consumer(consumerId);
   }
 
+  async setConsumerPaused(consumerId: string, paused: boolean): Promise<void> {
+    const consumer = this.#consumer(consumerId);
+    await this.#media(() => (paused ? consumer.pause() : consumer.resume()));
+  }
+
   closeConsumer(consumerId: string): void {
     this.#consumer(consumerId).close();
   }

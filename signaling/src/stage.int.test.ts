@@ -82,7 +82,13 @@ describe('classroom wall, hands, stage and hard mute', () => {
     expect(await request(student.socket, 'media:consume', { ...studentRecv, producerId: videoId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await request(deviceA.socket, 'media:setPaused', { producerId: micId, paused: false })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
     const masterRecv = await recvTransport(master.socket);
-    expect(await request(master.socket, 'media:consume', { ...masterRecv, producerId: videoId })).toMatchObject({ ok: true });
+    const wallThumb = await ok<{ consumerId: string }>(master.socket, 'media:consume', { ...masterRecv, producerId: videoId });
+    // A wall tile paged out of view is paused at the SFU; only its owner can touch that consumer.
+    expect(await request(master.socket, 'media:setConsumerPaused', { consumerId: wallThumb.consumerId, paused: true })).toMatchObject({ ok: true });
+    expect(await request(student.socket, 'media:setConsumerPaused', { consumerId: wallThumb.consumerId, paused: false })).toMatchObject({
+      ok: false, error: { code: 'NOT_FOUND' },
+    });
+    expect(await request(master.socket, 'media:setConsumerPaused', { consumerId: wallThumb.consumerId, paused: false })).toMatchObject({ ok: true });
 
     // A local teacher raises the room's hand; students cannot run the stage.
     const handUp = next<{ id: string; handRaisedAt: string | null }>(master.socket, 'participant:updated', (p) => p.id === deviceA.self.id);

@@ -151,7 +151,7 @@ export class ClassroomClient {
   #plan: SubscriptionPlan = new Map();
   /** Layer last asked for, per consumer. */
   readonly #consumerLayers = new Map<string, SpatialLayer | null>();
-  /** Consumers we no longer show; the contract has no request to close them, so they are paused locally. */
+  /** Consumers we no longer show (e.g. wall tiles paged out of view): paused at the SFU and here. */
   readonly #locallyPaused = new Set<string>();
   #syncQueued = false;
 
@@ -510,8 +510,8 @@ export class ClassroomClient {
       const want = plan.get(pub.producerId);
       if (want === undefined) {
         if (pub.consumerId && !this.#locallyPaused.has(pub.consumerId)) {
-          media.consumer(pub.consumerId)?.pause();
           this.#locallyPaused.add(pub.consumerId);
+          media.setConsumerPaused(pub.consumerId, true).catch((err: unknown) => this.#warn(err));
         }
         continue;
       }
@@ -521,7 +521,7 @@ export class ClassroomClient {
       }
       if (pub.subscription !== 'subscribed' || !pub.consumerId) continue;
       const consumerId = pub.consumerId;
-      if (this.#locallyPaused.delete(consumerId)) media.consumer(consumerId)?.resume();
+      if (this.#locallyPaused.delete(consumerId)) media.setConsumerPaused(consumerId, false).catch((err: unknown) => this.#warn(err));
       if (want !== null && this.#consumerLayers.get(consumerId) !== want) {
         this.#consumerLayers.set(consumerId, want);
         media.setPreferredLayer(consumerId, want).catch((err: unknown) => this.#warn(err));

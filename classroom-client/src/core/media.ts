@@ -196,6 +196,14 @@ export class MediaSession {
     await this.#request('media:setPreferredLayers', { consumerId, spatialLayer });
   }
 
+  /** Pauses or resumes both ends, so a track nobody looks at costs no bandwidth. */
+  async setConsumerPaused(consumerId: string, paused: boolean): Promise<void> {
+    const consumer = this.#consumers.get(consumerId);
+    if (paused) consumer?.pause();
+    await this.#request('media:setConsumerPaused', { consumerId, paused });
+    if (!paused) consumer?.resume();
+  }
+
   closeConsumer(consumerId: string): void {
     this.#consumers.get(consumerId)?.close();
     this.#consumers.delete(consumerId);

@@ -10,6 +10,7 @@ type MediaRequests =
   | 'media:setPaused'
   | 'media:consume'
   | 'media:resumeConsumer'
+  | 'media:setConsumerPaused'
   | 'media:setPreferredLayers'
   | 'health:report';
 
@@ -43,6 +44,10 @@ export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGrou
     'media:consume': async (session, req) => lessons.consume(joined(session).participant, req),
     'media:resumeConsumer': async (session, req) => {
       await sfu.call('consumer.resume', { ...joined(session).owner, ...req });
+      return {};
+    },
+    'media:setConsumerPaused': async (session, req) => {
+      await sfu.call('consumer.setPaused', { ...joined(session).owner, ...req });
       return {};
     },
     'media:setPreferredLayers': async (session, req) => {
