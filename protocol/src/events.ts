@@ -7,6 +7,7 @@ import {
   CommentSchema,
   HealthReportSchema,
   MuteRequestSchema,
+  OptionIdSchema,
   ParticipantHealthSchema,
   PrivateMessageSchema,
   QuizAnswerSchema,
@@ -172,6 +173,8 @@ export const serverEvents = {
   /** Live counts, to roles with quiz:results, as answers arrive. */
   'quiz:results': QuizResultsSchema,
   'quiz:closed': z.object({ quizId: IdSchema }),
+  /** To one classroom when its room answer is in, so its big screen and console show 已作答 before the reveal. */
+  'quiz:roomAnswered': z.object({ quizId: IdSchema, classroomId: IdSchema, choice: z.array(OptionIdSchema) }),
   /** To everyone at reveal: the quiz with `correct`, and the results. */
   'quiz:revealed': z.object({ quiz: QuizSchema, results: QuizResultsSchema }),
   'chat:message': ChatMessageSchema,

@@ -171,7 +171,11 @@ describe('quizzes', () => {
     expect(await answer(studentA2, ['B'])).toMatchObject({ ok: true });
     expect(await answer(studentB1, ['A'])).toMatchObject({ ok: true });
     expect(await answer(deviceA, ['A'], true)).toMatchObject({ ok: true });
+    const roomBScreenSees = next(deviceB.socket, 'quiz:roomAnswered', (a) => a.quizId === quiz.id);
+    const roomAOnlyOwn = collect(deviceA.socket, 'quiz:roomAnswered');
     expect(await answer(teacherB, ['C'], true)).toMatchObject({ ok: true });
+    expect(await roomBScreenSees).toEqual({ quizId: quiz.id, classroomId: roomB, choice: ['C'] });
+    expect(roomAOnlyOwn).toEqual([]);
 
     expect(await answer(studentA1, ['A'])).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: 'already answered' } });
     expect(await answer(teacherA, ['A'], true)).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });

@@ -332,6 +332,10 @@ export class ClassroomClient {
     s.on('stage:state', (stage) => this.#applyInteraction({ type: 'stage', stage }));
     s.on('quiz:launched', (quiz) => this.#applyInteraction({ type: 'quizLaunched', quiz }));
     s.on('quiz:results', (results) => this.#applyInteraction({ type: 'quizResults', results }));
+    s.on('quiz:roomAnswered', ({ quizId, choice }) => {
+      // The room's answer is the device's and the local teacher's own; a student's answer stays their own.
+      if (this.#roster.self?.role !== 'student') this.#applyInteraction({ type: 'quizAnswered', quizId, choice });
+    });
     s.on('quiz:closed', ({ quizId }) => this.#applyInteraction({ type: 'quizClosed', quizId }));
     s.on('quiz:revealed', ({ quiz, results }) => this.#applyInteraction({ type: 'quizRevealed', quiz, results }));
     s.on('chat:message', (message) => this.#applyInteraction({ type: 'chatMessage', message }));

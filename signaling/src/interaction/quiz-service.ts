@@ -84,6 +84,9 @@ export class QuizService {
       subjectId: quiz.id,
       data: { classroomId: actor.classroomId, forClassroom, correct },
     });
+    if (forClassroom && actor.classroomId) {
+      this.ctx.broadcast.toClassroom(quiz.lessonId, actor.classroomId, 'quiz:roomAnswered', { quizId: quiz.id, classroomId: actor.classroomId, choice });
+    }
     this.#scheduleResults(quiz);
     return { accepted: true };
   }
