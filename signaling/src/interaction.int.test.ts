@@ -1,72 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
-  Ack,
   Attendance,
   ChatMessage,
-  ClientToServerEvents,
   Comment,
   IssueToken,
   Lesson,
   PrivateMessage,
   Quiz,
   QuizResults,
-  ServerToClientEvents,
   TimelineEvent,
 } from '@dualclass/protocol';
 import { startStack, type Stack } from '../../infra/src/stack.ts';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type EventName = keyof ServerToClientEvents;
-type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
+import { collect, next, ok, request, TestParticipants, type ClientSocket } from './testing/participants.ts';
 
 let stack: Stack;
+let people: TestParticipants;
 let lesson: Lesson;
 let roomA: string;
 let roomB: string;
-const sockets: ClientSocket[] = [];
-
-async function request<T = unknown>(socket: ClientSocket, name: string, payload: unknown = {}): Promise<Ack<T>> {
-  return (socket.timeout(5_000) as unknown as { emitWithAck(n: string, p: unknown): Promise<Ack<T>> }).emitWithAck(name, payload);
-}
-
-async function ok<T>(socket: ClientSocket, name: string, payload: unknown = {}): Promise<T> {
-  const ack = await request<T>(socket, name, payload);
-  if (!ack.ok) throw new Error(`${name} failed: ${JSON.stringify(ack.error)}`);
-  return ack.data;
-}
-
-/** socket.io-client's listener typing does not follow a generic event name; listen through this untyped view. */
-interface RawListeners {
-  on(event: string, listener: (payload: unknown) => void): unknown;
-  off(event: string, listener: (payload: unknown) => void): unknown;
-}
-const raw = (socket: ClientSocket) => socket as unknown as RawListeners;
-
-/** Everything a socket receives of one push, from now on. */
-function collect<E extends EventName>(socket: ClientSocket, event: E): Payload<E>[] {
-  const seen: Payload<E>[] = [];
-  raw(socket).on(event, (payload) => seen.push(payload as Payload<E>));
-  return seen;
-}
-
-/** The next push of `event` that matches. */
-function next<E extends EventName>(socket: ClientSocket, event: E, match: (p: Payload<E>) => boolean = () => true, timeoutMs = 5_000): Promise<Payload<E>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      raw(socket).off(event, listener);
-      reject(new Error(`no matching ${event} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = (payload: unknown) => {
-      if (!match(payload as Payload<E>)) return;
-      clearTimeout(timer);
-      raw(socket).off(event, listener);
-      resolve(payload as Payload<E>);
-    };
-    raw(socket).on(event, listener);
-  });
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -77,19 +28,8 @@ interface Joined {
 }
 
 async function join(role: IssueToken['role'], classroomId?: string): Promise<Joined> {
-  const issued = await stack.admin.issueToken(lesson.id, {
-    role,
-    displayName: `${role}-${randomBytes(3).toString('hex')}`,
-    ...(classroomId ? { classroomId } : {}),
-  });
-  const socket: ClientSocket = connect(stack.url, { path: '/socket.io', transports: ['websocket'], auth: { token: issued.token }, reconnection: false, forceNew: true });
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const data = await ok<Record<string, unknown>>(socket, 'lesson:join');
-  return { socket, id: issued.participantId, join: data };
+  const { socket, self, snapshot } = await people.join(lesson.id, role, classroomId ? { classroomId } : {});
+  return { socket, id: self.id, join: snapshot };
 }
 
 let master: Joined;
@@ -120,6 +60,7 @@ const singleQuiz = {
 
 beforeAll(async () => {
   stack = await startStack({ sfuWorkers: 1 });
+  people = new TestParticipants(stack);
   lesson = await stack.admin.createLesson({ title: '电磁感应', knowledgePoints: ['法拉第电磁感应定律'] });
   roomA = (await stack.admin.createClassroom({ name: '九年级（2）班', rosterSize: 40 })).id;
   roomB = (await stack.admin.createClassroom({ name: '九年级（5）班', rosterSize: 30 })).id;
@@ -137,14 +78,14 @@ beforeAll(async () => {
     join('student', roomB),
   ]);
   studentQuizPushes = [];
-  raw(studentA1.socket).on('quiz:launched', (p) => studentQuizPushes.push({ event: 'quiz:launched', quiz: p as Quiz }));
-  raw(studentA1.socket).on('quiz:revealed', (p) => studentQuizPushes.push({ event: 'quiz:revealed', quiz: (p as { quiz: Quiz }).quiz }));
+  studentA1.socket.on('quiz:launched', (quiz) => studentQuizPushes.push({ event: 'quiz:launched', quiz }));
+  studentA1.socket.on('quiz:revealed', ({ quiz }) => studentQuizPushes.push({ event: 'quiz:revealed', quiz }));
   studentResultPushes = collect(studentA1.socket, 'quiz:results');
   await ok(master.socket, 'lesson:start');
 }, 30_000);
 
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
+  people?.closeAll();
   await stack?.stop();
 });
 

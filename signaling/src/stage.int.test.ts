@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson, Publication, StageState, TimelineEvent } from '@dualclass/protocol';
 import { startStack, type Stack } from '../../infra/src/stack.ts';
-import { next, ok, record, request, TestParticipants, type ClientSocket } from './testing/participants.ts';
+import { collect, next, ok, request, TestParticipants, type ClientSocket } from './testing/participants.ts';
 
 let stack: Stack;
 let people: TestParticipants;
@@ -62,10 +62,11 @@ describe('classroom wall, hands, stage and hard mute', () => {
     const student = await people.join(lesson.id, 'student', { classroomId: roomB });
     const teacherA = await people.join(lesson.id, 'local_teacher', { classroomId: roomA });
     const teacherB = await people.join(lesson.id, 'local_teacher', { classroomId: roomB });
-    const studentSaw = record(student.socket, ['media:publicationAdded', 'participant:health']);
+    const studentSawPublications = collect(student.socket, 'media:publicationAdded');
+    const studentSawHealth = collect(student.socket, 'participant:health');
 
     // The room device publishes; the wall (master) sees it as staff-only, the mic closed.
-    const masterSawMic = next<Publication>(master.socket, 'media:publicationAdded', (p) => p.kind === 'audio');
+    const masterSawMic = next(master.socket, 'media:publicationAdded', (p) => p.kind === 'audio');
     const a = await publishCameraAndMic(deviceA.socket, 5000);
     expect(a.video).toMatchObject({ ok: true });
     const videoId = (a.video as { data: { producerId: string } }).data.producerId;
@@ -91,7 +92,7 @@ describe('classroom wall, hands, stage and hard mute', () => {
     expect(await request(master.socket, 'media:setConsumerPaused', { consumerId: wallThumb.consumerId, paused: false })).toMatchObject({ ok: true });
 
     // A local teacher raises the room's hand; students cannot run the stage.
-    const handUp = next<{ id: string; handRaisedAt: string | null }>(master.socket, 'participant:updated', (p) => p.id === deviceA.self.id);
+    const handUp = next(master.socket, 'participant:updated', (p) => p.id === deviceA.self.id);
     expect(await ok(teacherA.socket, 'hand:raise')).toMatchObject({ id: deviceA.self.id });
     expect((await handUp).handRaisedAt).not.toBeNull();
     for (const name of ['stage:invite', 'stage:remove']) {
@@ -99,8 +100,8 @@ describe('classroom wall, hands, stage and hard mute', () => {
     }
 
     // On stage: everyone else is told, can consume, and the room mic opens.
-    const studentGetsVideo = next<Publication>(student.socket, 'media:publicationAdded', (p) => p.producerId === videoId);
-    const micOpens = next<Publication>(master.socket, 'media:publicationUpdated', (p) => p.producerId === micId && !p.paused);
+    const studentGetsVideo = next(student.socket, 'media:publicationAdded', (p) => p.producerId === videoId);
+    const micOpens = next(master.socket, 'media:publicationUpdated', (p) => p.producerId === micId && !p.paused);
     const stage = await ok<StageState>(master.socket, 'stage:invite', { participantId: deviceA.self.id });
     expect(stage).toEqual({ limit: 2, members: [deviceA.self.id] });
     expect(await studentGetsVideo).toMatchObject({ audience: 'all' });
@@ -123,9 +124,9 @@ describe('classroom wall, hands, stage and hard mute', () => {
     expect(unmuted.publications).toEqual([expect.objectContaining({ hardMuted: false, paused: false })]);
 
     // Off stage: the student's consumer is closed and the publication withdrawn; the room mic closes again.
-    const consumerClosed = next<{ consumerId: string }>(student.socket, 'media:consumerClosed');
-    const withdrawn = next<{ producerId: string }>(student.socket, 'media:publicationRemoved', (p) => p.producerId === videoId);
-    const micCloses = next<Publication>(master.socket, 'media:publicationUpdated', (p) => p.producerId === micId && p.paused);
+    const consumerClosed = next(student.socket, 'media:consumerClosed');
+    const withdrawn = next(student.socket, 'media:publicationRemoved', (p) => p.producerId === videoId);
+    const micCloses = next(master.socket, 'media:publicationUpdated', (p) => p.producerId === micId && p.paused);
     expect(await ok<StageState>(master.socket, 'stage:remove', { participantId: deviceA.self.id })).toMatchObject({ members: [] });
     expect((await consumerClosed).consumerId).toBe(consumer.consumerId);
     await withdrawn;
@@ -133,8 +134,8 @@ describe('classroom wall, hands, stage and hard mute', () => {
     expect(await request(student.socket, 'media:consume', { ...studentRecv, producerId: videoId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
 
     await quiet();
-    expect(studentSaw.get('participant:health')).toEqual([]);
-    expect((studentSaw.get('media:publicationAdded') as Publication[]).map((p) => p.producerId)).toEqual([videoId, micId]);
+    expect(studentSawHealth).toEqual([]);
+    expect(studentSawPublications.map((p) => p.producerId)).toEqual([videoId, micId]);
 
     const timeline = await ok<TimelineEvent[]>(master.socket, 'timeline:list');
     expect(timeline.map((e) => e.type)).toEqual(['lesson_start', 'hand_raise', 'stage_on', 'mute', 'unmute', 'stage_off']);
@@ -164,12 +165,12 @@ describe('classroom wall, hands, stage and hard mute', () => {
     const onStage = await publishCameraAndMic(student.socket, 7100);
     expect(onStage.video).toMatchObject({ ok: true });
     const videoId = (onStage.video as { data: { producerId: string } }).data.producerId;
-    const gone = next<{ producerId: string }>(third.socket, 'media:publicationRemoved', (p) => p.producerId === videoId);
+    const gone = next(third.socket, 'media:publicationRemoved', (p) => p.producerId === videoId);
     await ok(master.socket, 'stage:remove', { participantId: student.self.id });
     await gone;
 
     // Leaving frees the seat.
-    const freed = next<StageState>(master.socket, 'stage:state', (s) => !s.members.includes(other.self.id));
+    const freed = next(master.socket, 'stage:state', (s) => !s.members.includes(other.self.id));
     other.socket.disconnect();
     expect((await freed).members).toEqual([]);
   });

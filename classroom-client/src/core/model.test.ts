@@ -1,63 +1,18 @@
-import type { Lesson, Participant, Publication } from '@dualclass/protocol';
+import type { Publication } from '@dualclass/protocol';
 import { describe, expect, it } from 'vitest';
 import { emptyRoster, pickStage, reduceRoster, remoteParticipants, remotePublications, type RosterEvent, type RosterState } from './model.ts';
+import { joinData, lesson, participant, publication } from './testing.ts';
 
-const lesson: Lesson = {
-  id: 'les_1',
-  title: '电磁感应',
-  subject: '物理',
-  grade: '高二',
-  teacherName: '王老师',
-  school: '一中',
-  knowledgePoints: ['法拉第电磁感应定律'],
-  status: 'live',
-  scheduledAt: null,
-  startedAt: '2025-01-01T08:00:00.000Z',
-  endedAt: null,
-  classroomIds: ['cls_1'],
-};
+const pub = (producerId: string, participantId: string, kind: 'audio' | 'video', source?: Publication['source']): Publication =>
+  publication(producerId, participantId, kind, source ? { source } : {});
 
-const participant = (id: string, role: Participant['role'], joinedAt = '2025-01-01T08:00:00.000Z'): Participant => ({
-  id,
-  lessonId: 'les_1',
-  role,
-  displayName: id,
-  classroomId: null,
-  joinedAt,
-  connection: 'connected',
-  handRaisedAt: null,
-  onStage: false,
-});
-
-const pub = (producerId: string, participantId: string, kind: 'audio' | 'video', source: Publication['source'] = kind === 'video' ? 'camera' : 'microphone'): Publication => ({
-  producerId,
-  participantId,
-  kind,
-  source,
-  label: producerId,
-  paused: false,
-  hardMuted: false,
-  audience: 'all',
-  simulcastLayers: kind === 'video' ? 3 : 1,
-});
-
-const master = participant('par_master', 'master_teacher', '2025-01-01T07:59:00.000Z');
+const master = participant('par_master', 'master_teacher', { joinedAt: '2025-01-01T07:59:00.000Z' });
 const me = participant('par_me', 'classroom_device');
 
 const run = (...events: RosterEvent[]): RosterState => events.reduce(reduceRoster, emptyRoster);
 const joined = (publications: Publication[] = [pub('p_cam', 'par_master', 'video'), pub('p_mic', 'par_master', 'audio')]): RosterEvent => ({
   type: 'joined',
-  data: {
-    self: me,
-    lesson,
-    participants: [master, me],
-    publications,
-    stage: { limit: 4, members: [] },
-    chat: { enabled: true, recent: [] },
-    quiz: null,
-    comments: [],
-    attendance: [],
-  },
+  data: joinData(me, [master], publications),
 });
 // A stand-in track object: the reducer only stores it.
 const track = { id: 'trk' } as MediaStreamTrack;
@@ -100,7 +55,7 @@ describe('roster model', () => {
   });
 
   it('participants join, update and leave', () => {
-    let s = run(joined(), { type: 'participantJoined', participant: participant('par_s1', 'student', '2025-01-01T08:05:00.000Z') });
+    let s = run(joined(), { type: 'participantJoined', participant: participant('par_s1', 'student', { joinedAt: '2025-01-01T08:05:00.000Z' }) });
     expect(remoteParticipants(s).map((p) => p.id)).toEqual(['par_master', 'par_s1']);
     s = reduceRoster(s, { type: 'participantUpdated', participant: { ...participant('par_s1', 'student'), connection: 'reconnecting' } });
     expect(remoteParticipants(s).find((p) => p.id === 'par_s1')?.connection).toBe('reconnecting');

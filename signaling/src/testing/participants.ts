@@ -51,9 +51,8 @@ export class TestParticipants {
   /** Connects and joins; returns the socket and the join ack's data. */
   async join(lessonId: string, role: IssueToken['role'], extra: Partial<IssueToken> = {}) {
     const socket = await this.connected(await this.token(lessonId, role, extra));
-    const ack = await request(socket, 'lesson:join', {});
-    if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack.error)}`);
-    return { socket, self: (ack.data as { self: { id: string } }).self, snapshot: ack.data as Record<string, unknown> };
+    const snapshot = await ok<Record<string, unknown> & { self: { id: string } }>(socket, 'lesson:join');
+    return { socket, self: snapshot.self, snapshot };
   }
 
   closeAll(): void {
@@ -62,38 +61,51 @@ export class TestParticipants {
 }
 
 /** Sends any event name with any payload — tests need to send what the typed client would refuse. */
-export async function request(socket: ClientSocket, name: string, payload: unknown): Promise<Ack<unknown>> {
-  return (socket.timeout(5_000) as unknown as { emitWithAck(n: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(name, payload);
+export async function request<T = unknown>(socket: ClientSocket, name: string, payload: unknown = {}): Promise<Ack<T>> {
+  return (socket.timeout(5_000) as unknown as { emitWithAck(n: string, p: unknown): Promise<Ack<T>> }).emitWithAck(name, payload);
 }
 
 export async function ok<T = Record<string, unknown>>(socket: ClientSocket, name: string, payload: unknown = {}): Promise<T> {
-  const ack = await request(socket, name, payload);
+  const ack = await request<T>(socket, name, payload);
   if (!ack.ok) throw new Error(`${name} failed: ${JSON.stringify(ack.error)}`);
-  return ack.data as T;
+  return ack.data;
 }
 
-/** Resolves with the next push of `event` that satisfies `match`. */
-export function next<T = Record<string, unknown>>(socket: ClientSocket, event: string, match: (payload: T) => boolean = () => true, timeoutMs = 5_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const s = socket as unknown as { on(e: string, f: (p: T) => void): void; off(e: string, f: (p: T) => void): void };
-    const timer = setTimeout(() => {
-      s.off(event, handler);
-      reject(new Error(`no ${event} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const handler = (payload: T) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      s.off(event, handler);
-      resolve(payload);
-    };
-    s.on(event, handler);
-  });
-}
+type EventName = keyof ServerToClientEvents;
+export type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
 
-/** Records every push of the given events, to assert later that something never arrived. */
-export function record(socket: ClientSocket, events: string[]): Map<string, unknown[]> {
-  const seen = new Map<string, unknown[]>(events.map((e) => [e, []]));
-  const s = socket as unknown as { on(e: string, f: (p: unknown) => void): void };
-  for (const e of events) s.on(e, (p) => seen.get(e)!.push(p));
+/** socket.io-client's listener typing does not follow a generic event name; listen through this untyped view. */
+interface RawListeners {
+  on(event: string, listener: (payload: unknown) => void): unknown;
+  off(event: string, listener: (payload: unknown) => void): unknown;
+}
+const raw = (socket: ClientSocket) => socket as unknown as RawListeners;
+
+/** Everything a socket receives of one push from now on, to assert later that something never arrived. */
+export function collect<E extends EventName>(socket: ClientSocket, event: E): Payload<E>[] {
+  const seen: Payload<E>[] = [];
+  raw(socket).on(event, (payload) => seen.push(payload as Payload<E>));
   return seen;
+}
+
+/** The next push of `event` that matches. */
+export function next<E extends EventName>(
+  socket: ClientSocket,
+  event: E,
+  match: (p: Payload<E>) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<Payload<E>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      raw(socket).off(event, listener);
+      reject(new Error(`no matching ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: unknown) => {
+      if (!match(payload as Payload<E>)) return;
+      clearTimeout(timer);
+      raw(socket).off(event, listener);
+      resolve(payload as Payload<E>);
+    };
+    raw(socket).on(event, listener);
+  });
 }
