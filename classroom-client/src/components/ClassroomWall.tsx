@@ -4,6 +4,7 @@ import type { ClassroomClient } from '../core/client.ts';
 import { paginate, type WallTile as WallTileData } from '../core/selectors.ts';
 import { formatWaited } from '../i18n/format.ts';
 import { HealthMeter } from './HealthMeter.tsx';
+import { InviteButton, MuteButton, RemoveButton } from './StageControls.tsx';
 import { useAction, ActionError } from './useAction.tsx';
 import { useNow } from './useNow.ts';
 import { VideoTile } from './VideoTile.tsx';
@@ -129,40 +130,13 @@ function WallTile({
           <div className="button-row button-row--tight">
             {controls.stage ? (
               participant.onStage ? (
-                <button
-                  type="button"
-                  className="btn btn--small"
-                  data-testid={`remove-${participant.id}`}
-                  disabled={action.busy}
-                  aria-label={t('stage.removeName', { name })}
-                  onClick={() => void action.run(() => client.removeFromStage(participant.id))}
-                >
-                  {t('stage.remove')}
-                </button>
+                <RemoveButton client={client} participantId={participant.id} name={name} action={action} />
               ) : (
-                <button
-                  type="button"
-                  className="btn btn--small btn--primary"
-                  data-testid={`invite-${participant.id}`}
-                  disabled={action.busy || stageFull}
-                  aria-label={t('stage.inviteName', { name })}
-                  onClick={() => void action.run(() => client.invite(participant.id))}
-                >
-                  {t('stage.invite')}
-                </button>
+                <InviteButton client={client} participantId={participant.id} name={name} action={action} disabled={stageFull} />
               )
             ) : null}
             {controls.mute ? (
-              <button
-                type="button"
-                className="btn btn--small"
-                aria-pressed={micMuted}
-                disabled={action.busy || !microphone}
-                aria-label={micMuted ? t('mute.unmuteName', { name }) : t('mute.muteName', { name })}
-                onClick={() => void action.run(() => client.mute(participant.id, 'audio', !micMuted))}
-              >
-                {micMuted ? t('mute.unmute') : t('mute.mute')}
-              </button>
+              <MuteButton client={client} participantId={participant.id} name={name} action={action} muted={micMuted} disabled={!microphone} />
             ) : null}
           </div>
         ) : null}

@@ -2,6 +2,7 @@ import type { Participant } from '@dualclass/protocol';
 import { useTranslation } from 'react-i18next';
 import type { ClassroomClient } from '../core/client.ts';
 import { formatWaited } from '../i18n/format.ts';
+import { InviteButton } from './StageControls.tsx';
 import { ActionError, useAction } from './useAction.tsx';
 import { useNow } from './useNow.ts';
 
@@ -67,16 +68,7 @@ function HandEntry({
       </div>
       {canManage ? (
         <div className="button-row button-row--tight">
-          <button
-            type="button"
-            className="btn btn--small btn--primary"
-            data-testid={`invite-${participant.id}`}
-            disabled={action.busy || stageFull}
-            aria-label={t('stage.inviteName', { name })}
-            onClick={() => void action.run(() => client.invite(participant.id))}
-          >
-            {t('stage.invite')}
-          </button>
+          <InviteButton client={client} participantId={participant.id} name={name} action={action} disabled={stageFull} />
           <button
             type="button"
             className="btn btn--small"

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ClassroomClient } from '../core/client.ts';
 import type { StageFeed } from '../core/selectors.ts';
+import { MuteButton, RemoveButton } from './StageControls.tsx';
 import { ActionError, useAction } from './useAction.tsx';
 import { VideoTile } from './VideoTile.tsx';
 
@@ -73,26 +74,8 @@ function StageTile({ client, feed, controls }: { client: ClassroomClient; feed: 
       </div>
       {controls ? (
         <div className="button-row button-row--tight stage-tile__controls">
-          <button
-            type="button"
-            className="btn btn--small"
-            data-testid={`remove-${participant.id}`}
-            disabled={action.busy}
-            aria-label={t('stage.removeName', { name })}
-            onClick={() => void action.run(() => client.removeFromStage(participant.id))}
-          >
-            {t('stage.remove')}
-          </button>
-          <button
-            type="button"
-            className="btn btn--small"
-            aria-pressed={muted}
-            disabled={action.busy || !audio}
-            aria-label={muted ? t('mute.unmuteName', { name }) : t('mute.muteName', { name })}
-            onClick={() => void action.run(() => client.mute(participant.id, 'audio', !muted))}
-          >
-            {muted ? t('mute.unmute') : t('mute.mute')}
-          </button>
+          <RemoveButton client={client} participantId={participant.id} name={name} action={action} />
+          <MuteButton client={client} participantId={participant.id} name={name} action={action} muted={muted} disabled={!audio} />
         </div>
       ) : null}
       {controls ? <ActionError error={action.error} /> : null}
