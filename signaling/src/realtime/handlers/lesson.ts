@@ -21,8 +21,14 @@ export function lessonHandlers({ lessons, stage, timeline, interaction }: Handle
       });
       return { ...snapshot, stage: stage.state(participant.info.lessonId), ...(await interaction.snapshot(participant.info)) };
     },
-    'lesson:start': async (session) => lessons.start(joined(session).owner.lessonId, joined(session).participant.id),
-    'lesson:end': async (session) => lessons.end(joined(session).owner.lessonId, joined(session).participant.id),
+    'lesson:start': async (session) => {
+      const { owner } = joined(session);
+      return lessons.start(owner.lessonId, owner.participantId);
+    },
+    'lesson:end': async (session) => {
+      const { owner } = joined(session);
+      return lessons.end(owner.lessonId, owner.participantId);
+    },
     'lesson:markKnowledgePoint': async (session, req) => {
       const { participant } = joined(session);
       const lesson = await lessons.requireLive(participant.info.lessonId);
