@@ -7,3 +7,5 @@ export * from './events.ts';
 export * from './rpc.ts';
 export * from './rest.ts';
 export * from './interaction.ts';
+export * from './library.ts';
+export * from './recording.ts';

@@ -26,28 +26,32 @@ export const PERMISSIONS = [
   'comment:read',
   'timeline:view',
   'admin:manage', // lessons, classrooms, tokens
+  'library:view', // search and play the resource library
+  'library:download', // download recordings and resources (counted)
+  'library:upload', // add courseware and videos to the library
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof PermissionSchema>;
 
-const STAFF_VIEW: Permission[] = ['lesson:view', 'media:consume', 'roster:view', 'quiz:results', 'attendance:view', 'comment:read', 'timeline:view'];
+const STAFF_VIEW: Permission[] = ['library:view', 'library:download', 'lesson:view', 'media:consume', 'roster:view', 'quiz:results', 'attendance:view', 'comment:read', 'timeline:view'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   master_teacher: [
     ...STAFF_VIEW, 'lesson:control', 'media:publish', 'stage:manage', 'participant:mute', 'quiz:manage',
-    'chat:send', 'chat:moderate', 'reaction:send', 'comment:write',
+    'chat:send', 'chat:moderate', 'reaction:send', 'comment:write', 'library:upload',
   ],
   local_teacher: [
     'lesson:view', 'media:consume', 'roster:view', 'hand:raise', 'participant:mute', 'quiz:answer', 'chat:send',
     'chat:moderate', 'reaction:send', 'attendance:record', 'attendance:view', 'message:toMaster', 'comment:read',
+    'library:view', 'library:download', 'library:upload',
   ],
   classroom_device: ['lesson:view', 'media:consume', 'media:publishRoom', 'hand:raise', 'quiz:answer', 'reaction:send'],
   student: [
     'lesson:view', 'media:consume', 'media:publishStage', 'hand:raise', 'quiz:answer', 'chat:send', 'reaction:send',
-    'attendance:checkIn',
+    'attendance:checkIn', 'library:view',
   ],
   observer: [...STAFF_VIEW, 'comment:write'],
-  admin: [...STAFF_VIEW, 'lesson:control', 'admin:manage', 'comment:write'],
+  admin: [...STAFF_VIEW, 'lesson:control', 'admin:manage', 'comment:write', 'library:upload'],
 };
 
 export function can(role: Role, permission: Permission): boolean {
