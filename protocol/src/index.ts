@@ -9,3 +9,4 @@ export * from './rest.ts';
 export * from './interaction.ts';
 export * from './library.ts';
 export * from './recording.ts';
+export * from './rpc-link/contract.ts';

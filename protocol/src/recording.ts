@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, MediaKindSchema } from './domain.ts';
+import type { RpcService } from './rpc-link/contract.ts';
 import { LibraryFileRoleSchema, LibraryTagsSchema, RecordingGapSchema } from './library.ts';
 
 /*
@@ -86,3 +87,10 @@ export const recorderNotifications = {
   'recording.published': z.object({ ...Lesson, manifest: RecordingManifestSchema }),
   'recording.failed': z.object({ ...Lesson, reason: z.string() }),
 } as const satisfies Record<string, z.ZodType>;
+
+export const recorderService = {
+  name: 'recorder',
+  path: '/recorder-rpc',
+  methods: recorderRpcMethods,
+  notifications: recorderNotifications,
+} as const satisfies RpcService<typeof recorderRpcMethods, typeof recorderNotifications>;

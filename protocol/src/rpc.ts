@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, MediaKindSchema } from './domain.ts';
-import { WireErrorSchema } from './errors.ts';
+import type { RpcService } from './rpc-link/contract.ts';
 import {
   ConsumerInfoSchema,
   DtlsParametersSchema,
@@ -78,13 +78,6 @@ export type SfuRpcMethod = keyof typeof sfuRpcMethods;
 export type SfuRpcParams<M extends SfuRpcMethod> = z.infer<(typeof sfuRpcMethods)[M]['params']>;
 export type SfuRpcResult<M extends SfuRpcMethod> = z.infer<(typeof sfuRpcMethods)[M]['result']>;
 
-export const SfuRpcRequestSchema = z.object({ method: z.string().max(64), params: z.unknown() });
-export const SfuRpcResponseSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), result: z.unknown() }),
-  z.object({ ok: z.literal(false), error: WireErrorSchema }),
-]);
-export type SfuRpcResponse = z.infer<typeof SfuRpcResponseSchema>;
-
 /** sfu-server → signaling notifications, so signaling can tell clients when media objects go away on their own. */
 export const sfuNotifications = {
   'consumer.closed': z.object({ lessonId: IdSchema, participantId: IdSchema, consumerId: IdSchema, reason: z.string() }),
@@ -95,5 +88,10 @@ export const sfuNotifications = {
 export type SfuNotificationName = keyof typeof sfuNotifications;
 export type SfuNotification<N extends SfuNotificationName> = z.infer<(typeof sfuNotifications)[N]>;
 
-export const SFU_RPC_EVENT = 'rpc';
-export const SFU_NOTIFY_EVENT = 'notify';
+
+export const sfuService = {
+  name: 'sfu',
+  path: '/sfu-rpc',
+  methods: sfuRpcMethods,
+  notifications: sfuNotifications,
+} as const satisfies RpcService<typeof sfuRpcMethods, typeof sfuNotifications>;

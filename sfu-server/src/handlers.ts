@@ -1,7 +1,8 @@
-import type { SfuRpcMethod, SfuRpcParams, SfuRpcResult } from '@dualclass/protocol';
+import type { sfuService } from '@dualclass/protocol';
+import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
 import type { MediaService } from './media-service.ts';
 
-export type SfuRpcHandlers = { [M in SfuRpcMethod]: (params: SfuRpcParams<M>) => Promise<SfuRpcResult<M>> };
+export type SfuRpcHandlers = RpcHandlers<typeof sfuService.methods>;
 
 /**
  * One handler per contract method; params arrive already parsed by the method's schema. Each handler resolves

@@ -3,7 +3,8 @@ import type { SfuConfig } from './config.ts';
 import { createRpcHandlers } from './handlers.ts';
 import { MediaService } from './media-service.ts';
 import type { Notify } from './media-room.ts';
-import { startRpcServer, type RpcServer } from './rpc-server.ts';
+import { sfuService } from '@dualclass/protocol';
+import { startRpcServer, type RpcServer } from '@dualclass/protocol/rpc-server';
 import { WorkerPool } from './worker-pool.ts';
 
 export { loadSfuConfig, type SfuConfig } from './config.ts';
@@ -29,7 +30,7 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
     log: log.child({ component: 'worker-pool' }),
   });
   // Rooms notify before the RPC server exists (they cannot: none exist yet), so a late-bound sink is safe.
-  let rpc: RpcServer | undefined;
+  let rpc: RpcServer<typeof sfuService.notifications> | undefined;
   const notify: Notify = (name, data) => rpc?.notify(name, data);
   const media = new MediaService({
     pool,
@@ -39,6 +40,7 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
   });
   try {
     rpc = await startRpcServer({
+      service: sfuService,
       host: config.rpcHost,
       port: config.rpcPort,
       secret: config.rpcSecret,
