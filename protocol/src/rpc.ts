@@ -27,6 +27,14 @@ export const sfuRpcMethods = {
     params: z.object({ ...Owner, direction: TransportDirectionSchema }),
     result: WebRtcTransportInfoSchema,
   },
+  /** A recording tap: plain RTP to the recorder's ffmpeg at `remote` (loopback or the recorder host). */
+  'transport.createPlainRecv': {
+    params: z.object({
+      ...Owner,
+      remote: z.object({ ip: z.union([z.ipv4(), z.ipv6()]), rtpPort: z.number().int().min(1024).max(65535), rtcpPort: z.number().int().min(1024).max(65535) }),
+    }),
+    result: z.object({ transportId: IdSchema }),
+  },
   'transport.connect': { params: z.object({ ...Owner, transportId: IdSchema, dtlsParameters: DtlsParametersSchema }), result: Empty },
   'producer.create': {
     params: z.object({ ...Owner, transportId: IdSchema, kind: MediaKindSchema, rtpParameters: RtpParametersSchema }),
@@ -67,6 +75,7 @@ export const sfuRpcMethods = {
   /** A viewer stops (or restarts) receiving a track it keeps, e.g. a wall thumbnail paged out of view. */
   'consumer.setPaused': { params: z.object({ ...Owner, consumerId: IdSchema, paused: z.boolean() }), result: Empty },
   'consumer.close': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
+  'consumer.requestKeyFrame': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
   'consumer.setPreferredLayers': { params: z.object({ ...Owner, consumerId: IdSchema, spatialLayer: SpatialLayerSchema }), result: Empty },
   'worker.list': {
     params: Empty,

@@ -24,6 +24,8 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
     },
     'transport.createWebRtc': async ({ lessonId, participantId, direction }) =>
       media.room(lessonId).peer(participantId).createWebRtcTransport(direction),
+    'transport.createPlainRecv': async ({ lessonId, participantId, remote }) =>
+      media.room(lessonId).peer(participantId).createPlainRecvTransport(remote),
     'transport.connect': async ({ lessonId, participantId, transportId, dtlsParameters }) => {
       await media.peer(lessonId, participantId).connectTransport(transportId, dtlsParameters);
       return {};
@@ -53,6 +55,10 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
     },
     'consumer.close': async ({ lessonId, participantId, consumerId }) => {
       media.peer(lessonId, participantId).closeConsumer(consumerId);
+      return {};
+    },
+    'consumer.requestKeyFrame': async ({ lessonId, participantId, consumerId }) => {
+      await media.peer(lessonId, participantId).requestKeyFrame(consumerId);
       return {};
     },
     'consumer.setPreferredLayers': async ({ lessonId, participantId, consumerId, spatialLayer }) => {

@@ -166,10 +166,10 @@ interface PeerMediaEvents {
   close: [reason: string];
 }
 
-interface OwnedTransport {
-  transport: types.WebRtcTransport;
-  direction: TransportDirection;
-}
+type OwnedTransport =
+  | { kind: 'webrtc'; transport: types.WebRtcTransport; direction: TransportDirection }
+  // A recording tap: the SFU sends one consumer's RTP to a fixed address (the recorder's ffmpeg).
+  | { kind: 'plain'; transport: types.PlainTransport; direction: 'recv' };
 
 /** One participant's media objects in a room. Every lookup is scoped here, which is what enforces ownership. */
 export class PeerMedia extends EventEmitter<PeerMediaEvents> {
@@ -209,7 +209,7 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
       }),
     );
     this.#adopt(transport);
-    this.#transports.set(transport.id, { transport, direction });
+    this.#transports.set(transport.id, { kind: 'webrtc', transport, direction });
     transport.observer.once('close', () => this.#transports.delete(transport.id));
     // A DTLS failure or close alert is final for this transport; closing it tells consumers' owners promptly
     // instead of leaving dead consumers until the participant leaves.
@@ -226,8 +226,36 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     };
   }
 
+  /**
+   * A plain RTP recv transport that sends to `remote` (RTP and RTCP on separate ports, no comedia): how the
+   * recorder taps a producer into ffmpeg without WebRTC. Consumers on it are created with `consume` like any other.
+   */
+  async createPlainRecvTransport(remote: { ip: string; rtpPort: number; rtcpPort: number }): Promise<{ transportId: string }> {
+    const { listenIp, announcedIp } = this.room.settings;
+    const transport = await this.#media(() =>
+      this.room.router.createPlainTransport({
+        listenIp: { ip: listenIp, announcedIp },
+        rtcpMux: false,
+        comedia: false,
+        appData: { participantId: this.participantId, direction: 'recv' },
+      }),
+    );
+    this.#adopt(transport);
+    this.#transports.set(transport.id, { kind: 'plain', transport, direction: 'recv' });
+    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    try {
+      await this.#media(() => transport.connect({ ip: remote.ip, port: remote.rtpPort, rtcpPort: remote.rtcpPort }), 'remote address rejected');
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+    return { transportId: transport.id };
+  }
+
   async connectTransport(transportId: string, dtlsParameters: DtlsParametersWire): Promise<void> {
-    const { transport } = this.#transport(transportId);
+    const owned = this.#transport(transportId);
+    if (owned.kind !== 'webrtc') throw new ClassroomError('BAD_REQUEST', 'not a WebRTC transport');
+    const { transport } = owned;
     await this.#media(() => transport.connect({ dtlsParameters: toDtlsParameters(dtlsParameters) }), 'dtlsParameters rejected');
   }
 
@@ -236,8 +264,9 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     kind: MediaKind,
     rtpParameters: RtpParametersWire,
   ): Promise<{ producerId: string; simulcastLayers: number }> {
-    const { transport, direction } = this.#transport(transportId);
-    if (direction !== 'send') throw new ClassroomError('BAD_REQUEST', 'transport is not a send transport');
+    const owned = this.#transport(transportId);
+    if (owned.kind !== 'webrtc' || owned.direction !== 'send') throw new ClassroomError('BAD_REQUEST', 'transport is not a send transport');
+    const { transport } = owned;
     const producer = await this.#media(
       () => transport.produce({ kind, rtpParameters: toRtpParameters(rtpParameters), appData: { participantId: this.participantId } }),
       'rtpParameters rejected',
@@ -356,6 +385,13 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
   async resumeConsumer(consumerId: string): Promise<void> {
     const consumer = this.#consumer(consumerId);
     await this.#media(() => consumer.resume());
+  }
+
+  /** Asks the producer for a keyframe through this consumer (a recorder needs one to start and to cut segments). */
+  async requestKeyFrame(consumerId: string): Promise<void> {
+    const consumer = this.#consumer(consumerId);
+    if (consumer.kind !== 'video') throw new ClassroomError('BAD_REQUEST', 'not a video consumer');
+    await this.#media(() => consumer.requestKeyFrame());
   }
 
   async setPreferredLayers(consumerId: string, spatialLayer: number): Promise<void> {
