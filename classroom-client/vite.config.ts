@@ -16,6 +16,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // hls.js (≈580 kB, lazy: only the library's entry page loads it) is the largest chunk.
+    chunkSizeWarningLimit: 600,
     rolldownOptions: {
       output: {
         // Long-lived vendor chunks: a client release does not make every classroom re-download React
@@ -26,6 +28,8 @@ export default defineConfig({
             { name: 'media', test: /node_modules[\\/](mediasoup-client|webrtc-adapter|sdp|sdp-transform|h264-profile-level-id|awaitqueue|debug|ms|fake-mediastreamtrack|events-alias|@lukeed)[\\/]/ },
             // Live quiz charts: only the studio and observers load them.
             { name: 'charts', test: /node_modules[\\/](chart\.js|react-chartjs-2|@kurkle)[\\/]/ },
+            // Library playback: only /library/<id> loads hls.js.
+            { name: 'hls', test: /node_modules[\\/]hls\.js[\\/]/ },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],
         },

@@ -8,6 +8,7 @@ import { viewForRole, type JoinLink, type ViewName } from './core/link.ts';
 import { AdminView } from './views/AdminView.tsx';
 import { ClassroomView } from './views/ClassroomView.tsx';
 import { HomeView, LinkErrorView } from './views/HomeView.tsx';
+import { LibraryApp } from './views/LibraryView.tsx';
 import { ObserverView } from './views/ObserverView.tsx';
 import { StudentView } from './views/StudentView.tsx';
 import { StudioView } from './views/StudioView.tsx';
@@ -17,9 +18,22 @@ export type LessonViewName = Exclude<ViewName, 'admin'>;
 /**
  * The whole router: the first path segment picks the view (see core/link.ts resolveView).
  * `/admin` needs no lesson connection; the lesson views need a token in the fragment, and once
- * joined, a token whose role belongs to another view is sent there.
+ * joined, a token whose role belongs to another view is sent there. `/library` and `/library/<id>`
+ * (the resource library, no lesson connection) route inside LibraryApp.
  */
-export function App({ view, link, client }: { view: ViewName | null; link: JoinLink; client: ClassroomClient | undefined }) {
+export function App({
+  view,
+  link,
+  client,
+  library = null,
+}: {
+  view: ViewName | null;
+  link: JoinLink;
+  client: ClassroomClient | undefined;
+  /** Set on library pages: the library token from the link or this tab's sessionStorage. */
+  library?: { token: string | null } | null;
+}) {
+  if (library) return <LibraryApp token={library.token} />;
   if (view === null) return <HomeView notFound={window.location.pathname !== '/'} />;
   if (view === 'admin') return <AdminView />;
   if (!link.ok || !client) return <LinkErrorView variant={view} reason={link.ok ? 'malformed' : link.reason} />;

@@ -4,6 +4,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { ClassroomClient, type ClassroomClientOptions } from './core/client.ts';
+import { resolveLibraryRoute, takeLibraryToken } from './core/library.ts';
 import { readJoinLink, resolveView, type ViewName } from './core/link.ts';
 import { installTestHook } from './core/test-hook.ts';
 import { initI18n } from './i18n/index.ts';
@@ -24,6 +25,7 @@ async function start(): Promise<void> {
   await initI18n();
   const view = resolveView(window.location.pathname);
   const link = readJoinLink(window.location.hash, window.location.search);
+  const library = resolveLibraryRoute(window.location.pathname) ? openLibrary() : null;
 
   // One client per page, created outside React so StrictMode's double effects cannot open two sockets.
   let client: ClassroomClient | undefined;
@@ -42,9 +44,25 @@ async function start(): Promise<void> {
   if (!root) throw new Error('#root missing from index.html');
   createRoot(root).render(
     <StrictMode>
-      <App view={view} link={link} client={client} />
+      <App view={view} link={link} client={client} library={library} />
     </StrictMode>,
   );
+}
+
+/**
+ * Library pages: the token moves from the link's fragment into this tab's sessionStorage and the fragment
+ * leaves the address bar (and history), so it is never bookmarked, shared by copy-paste or sent anywhere.
+ */
+function openLibrary(): { token: string | null } {
+  let store: Storage | null = null;
+  try {
+    store = window.sessionStorage;
+  } catch {
+    store = null;
+  }
+  const { token, cleanedHash } = takeLibraryToken(window.location.hash, store);
+  if (cleanedHash !== null) window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${cleanedHash}`);
+  return { token };
 }
 
 void start();

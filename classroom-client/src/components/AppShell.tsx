@@ -12,7 +12,7 @@ export function AppShell({
   children,
   after,
 }: {
-  variant: 'studio' | 'classroom' | 'console' | 'student' | 'observer' | 'admin' | 'home';
+  variant: 'studio' | 'classroom' | 'console' | 'student' | 'observer' | 'admin' | 'home' | 'library';
   header?: ReactNode;
   children: ReactNode;
   /** Rendered after <main> (dialogs, hidden audio). */

@@ -285,6 +285,9 @@ export function activeCommentIds(sorted: readonly TimedComment[], seconds: numbe
 
 // ── entries and files ──────────────────────────────────────────────────────────────────────
 
+/** How often a page with something still recording or processing asks again. */
+export const LIBRARY_POLL_MS = 3000;
+
 /** The list keeps polling while any entry on it is still being recorded or processed. */
 export function needsPolling(entries: readonly Pick<LibraryEntrySummary, 'status'>[]): boolean {
   return entries.some((e) => e.status === 'processing' || e.status === 'recording');

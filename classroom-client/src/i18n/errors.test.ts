@@ -20,4 +20,8 @@ describe('describeError', () => {
     expect(describeError(i18next.t, new ClassroomError('FORBIDDEN', 'muted by a teacher'))).toBe('操作失败：muted by a teacher');
     expect(describeError(i18next.t, new Error('boom'))).toBe('操作失败：boom');
   });
+
+  it('TOO_LARGE reads as too large, whatever the server’s message', () => {
+    expect(describeError(i18next.t, new ClassroomError('TOO_LARGE', 'upload exceeds 524288000 bytes'))).toBe('内容太大，超过了允许的上限。');
+  });
 });

@@ -15,6 +15,7 @@ export function describeError(t: TFunction, err: unknown, messages: ErrorMessage
     if (specific) return specific;
     if (err.code === 'RATE_LIMITED') return t('errors.rateLimited', { seconds: Math.max(1, Math.ceil(err.retryAfter ?? 1)) });
     if (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT') return t('errors.offline');
+    if (err.code === 'TOO_LARGE') return t('errors.tooLarge');
     return t('errors.requestFailed', { message: err.message });
   }
   return t('errors.requestFailed', { message: err instanceof Error ? err.message : String(err) });
