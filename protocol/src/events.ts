@@ -19,6 +19,7 @@ import {
   TimelineEventSchema,
 } from './interaction.ts';
 import { WireErrorSchema } from './errors.ts';
+import { RECORDING_PHASES } from './recording.ts';
 import type { Permission } from './permissions.ts';
 import {
   ConsumerInfoSchema,
@@ -147,6 +148,12 @@ export const clientRequests = {
     permission: 'lesson:control',
   },
   'timeline:list': { request: z.object({}).strict(), response: z.array(TimelineEventSchema), permission: 'timeline:view' },
+  /** Pause or resume the lesson recording; paused stretches are cut from the published replay. */
+  'recording:setPaused': {
+    request: z.object({ paused: z.boolean() }).strict(),
+    response: z.object({ paused: z.boolean() }),
+    permission: 'lesson:control',
+  },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType; permission: Permission | readonly Permission[] }>;
 
 export type ClientRequestName = keyof typeof clientRequests;
@@ -185,6 +192,8 @@ export const serverEvents = {
   'comment:added': CommentSchema,
   'attendance:updated': AttendanceSchema,
   'timeline:event': TimelineEventSchema,
+  /** The lesson recording's phase, to everyone in the lesson ('off' when nothing is recorded). */
+  'recording:state': z.object({ phase: z.enum([...RECORDING_PHASES, 'off']) }),
   /** The server dropped this session (lesson ended, kicked, token expired). */
   'session:closed': z.object({ reason: z.enum(['lesson_ended', 'replaced', 'token_expired', 'server_shutdown']) }),
 } as const satisfies Record<string, z.ZodType>;

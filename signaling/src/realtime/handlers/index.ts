@@ -3,6 +3,7 @@ import type { HandlerDeps } from './deps.ts';
 import { interactionHandlers } from './interaction.ts';
 import { lessonHandlers } from './lesson.ts';
 import { mediaHandlers } from './media.ts';
+import { recordingHandlers } from './recording.ts';
 import { stageHandlers } from './stage.ts';
 
 /** Every client request's handler, grouped by domain; the type makes a missing one a compile error. */
@@ -12,5 +13,6 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
     ...mediaHandlers(deps),
     ...stageHandlers(deps),
     ...interactionHandlers(deps),
+    ...recordingHandlers(deps),
   };
 }
