@@ -346,6 +346,7 @@ export class ClassroomClient {
     s.on('comment:added', (comment) => this.#applyInteraction({ type: 'comment', comment }));
     s.on('attendance:updated', (attendance) => this.#applyInteraction({ type: 'attendance', attendance }));
     s.on('timeline:event', (event) => this.#applyInteraction({ type: 'timeline', event }));
+    s.on('recording:state', ({ phase }) => this.#applyInteraction({ type: 'recording', phase }));
     s.on('session:closed', ({ reason }) => this.#dispatch({ type: 'sessionClosed', reason }));
   }
 
@@ -919,6 +920,13 @@ export class ClassroomClient {
     const event = await this.request('lesson:markKnowledgePoint', { knowledgePoint });
     this.#applyInteraction({ type: 'timeline', event });
     return event;
+  }
+
+  /** Pauses or resumes the lesson recording (lesson:control); the phase follows the server's answer. */
+  async setRecordingPaused(paused: boolean): Promise<boolean> {
+    const result = await this.request('recording:setPaused', { paused });
+    this.#applyInteraction({ type: 'recording', phase: result.paused ? 'paused' : 'recording' });
+    return result.paused;
   }
 
   // ── test hook support ───────────────────────────────────────────────────────────────────

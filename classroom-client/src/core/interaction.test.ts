@@ -133,4 +133,11 @@ describe('interaction model', () => {
     expect(s.timeline.map((e) => e.id)).toEqual(['e1', 'e2']);
     expect(s.checkedInAt).toBe('2025-01-01T08:00:30.000Z');
   });
+
+  it('recording phase follows the server, off until it speaks', () => {
+    expect(run().recording).toBe('off');
+    const s = run({ type: 'recording', phase: 'recording' }, { type: 'recording', phase: 'paused' });
+    expect(s.recording).toBe('paused');
+    expect(reduceInteraction(s, { type: 'recording', phase: 'paused' })).toBe(s);
+  });
 });

@@ -6,6 +6,7 @@ import type {
   ParticipantHealth,
   PrivateMessage,
   Quiz,
+  RecordingPhase,
   QuizResults,
   REACTIONS,
   ResponseOf,
@@ -52,7 +53,11 @@ export interface InteractionState {
   readonly timeline: readonly TimelineEvent[];
   /** A student's own check-in time. */
   readonly checkedInAt: string | null;
+  /** The lesson recording, as the server last said ('off' until it says otherwise). */
+  readonly recording: RecordingState;
 }
+
+export type RecordingState = RecordingPhase | 'off';
 
 export const MAX_CHAT_MESSAGES = 200;
 export const MAX_TIMELINE_EVENTS = 300;
@@ -74,6 +79,7 @@ export const emptyInteraction: InteractionState = {
   comments: [],
   timeline: [],
   checkedInAt: null,
+  recording: 'off',
 };
 
 export type InteractionEvent =
@@ -97,7 +103,8 @@ export type InteractionEvent =
   | { type: 'attendance'; attendance: Attendance }
   | { type: 'timeline'; event: TimelineEvent }
   | { type: 'timelineList'; events: readonly TimelineEvent[] }
-  | { type: 'checkedIn'; at: string };
+  | { type: 'checkedIn'; at: string }
+  | { type: 'recording'; phase: RecordingState };
 
 /** Appends unless an item with the same id is there; keeps the newest `max`. */
 function appendUnique<T extends { id: string }>(list: readonly T[], item: T, max: number): readonly T[] {
@@ -206,6 +213,8 @@ export function reduceInteraction(state: InteractionState, event: InteractionEve
     }
     case 'checkedIn':
       return state.checkedInAt === event.at ? state : { ...state, checkedInAt: event.at };
+    case 'recording':
+      return state.recording === event.phase ? state : { ...state, recording: event.phase };
   }
 }
 

@@ -20,6 +20,7 @@ import { ActionError, useAction } from '../components/useAction.tsx';
 import { VideoTile } from '../components/VideoTile.tsx';
 import type { ClassroomClient, ClassroomSnapshot } from '../core/client.ts';
 import { useClassroom } from '../core/hooks.ts';
+import type { RecordingState } from '../core/interaction.ts';
 import type { RemoteParticipant } from '../core/model.ts';
 import { formatLessonTime } from '../core/quiz.ts';
 import { classroomNames, classroomWall, raisedHands, selfCan, stageFeeds } from '../core/selectors.ts';
@@ -181,6 +182,7 @@ export function StudioView({ client }: { client: ClassroomClient }) {
               </div>
             ) : null}
             <ActionError error={action.error} />
+            {phase === 'live' ? <RecordingControls client={client} state={interaction.recording} canControl={may.control} /> : null}
             {may.control && phase === 'live' ? <KnowledgeMarkers client={client} points={snapshot.lesson?.knowledgePoints ?? []} /> : null}
           </section>
 
@@ -255,6 +257,41 @@ export function StudioView({ client }: { client: ClassroomClient }) {
         </div>
       </div>
     </AppShell>
+  );
+}
+
+/**
+ * 课堂录制: the recording's phase as the server reports it (● 录制中 / 已暂停 …) and, for lesson:control,
+ * pause and resume. Paused stretches are cut from the published replay.
+ */
+function RecordingControls({ client, state, canControl }: { client: ClassroomClient; state: RecordingState; canControl: boolean }) {
+  const { t } = useTranslation();
+  const action = useAction();
+  const paused = state === 'paused';
+  const toggleable = state === 'recording' || state === 'paused';
+  return (
+    <div className={`recording recording--${state}`} role="group" aria-labelledby="recording-title" data-testid="recording-controls">
+      <h3 id="recording-title" className="sr-only">
+        {t('recording.title')}
+      </h3>
+      <p className="recording__state" role="status" data-testid="recording-state" data-phase={state}>
+        <span className="badge__dot" aria-hidden="true" />
+        {t(`recording.phases.${state}`)}
+      </p>
+      {canControl && toggleable ? (
+        <button
+          type="button"
+          className="btn btn--small"
+          disabled={action.busy}
+          data-testid="recording-toggle"
+          onClick={() => void action.run(() => client.setRecordingPaused(!paused))}
+        >
+          {paused ? t('recording.resume') : t('recording.pause')}
+        </button>
+      ) : null}
+      {paused ? <p className="recording__note muted">{t('recording.pausedNote')}</p> : null}
+      <ActionError error={action.error} />
+    </div>
   );
 }
 
