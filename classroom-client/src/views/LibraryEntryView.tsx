@@ -152,6 +152,13 @@ function EntryPage({ entry, headingRef, onChanged }: { entry: LibraryEntry; head
         <div className="entry__main">
           <EntryStage entry={entry} hlsSrc={hlsSrc} upload={upload} videoRef={videoRef} onTime={setTime} onChanged={onChanged} />
           {comments.length > 0 && canSeek ? <NowComments comments={comments} time={time} /> : null}
+        </div>
+
+        <div className="entry__side">
+          {chapters.length > 0 ? <Chapters chapters={chapters} time={time} onSeek={canSeek ? seek : null} /> : null}
+          {comments.length > 0 ? <CommentList comments={comments} time={time} onSeek={canSeek ? seek : null} /> : null}
+          {entry.gaps.length > 0 ? <Gaps entry={entry} /> : null}
+          <Files entry={entry} files={files} onChanged={onChanged} />
           {entry.description ? (
             <section className="card" aria-labelledby="entry-desc-title">
               <h2 id="entry-desc-title" className="card__title">
@@ -160,13 +167,6 @@ function EntryPage({ entry, headingRef, onChanged }: { entry: LibraryEntry; head
               <p className="entry__desc">{entry.description}</p>
             </section>
           ) : null}
-        </div>
-
-        <div className="entry__side">
-          {chapters.length > 0 ? <Chapters chapters={chapters} time={time} onSeek={canSeek ? seek : null} /> : null}
-          {comments.length > 0 ? <CommentList comments={comments} time={time} onSeek={canSeek ? seek : null} /> : null}
-          {entry.gaps.length > 0 ? <Gaps entry={entry} /> : null}
-          <Files entry={entry} files={files} onChanged={onChanged} />
         </div>
       </div>
     </div>
