@@ -425,6 +425,8 @@ const en: Dictionary = {
       knowledgePoint: 'Knowledge point',
       kind: 'Type',
     },
+    filtersToggle: 'Filters',
+    filtersActive: 'Filters ({{count}} on)',
     any: 'All',
     kinds: {
       recording: 'Recording',

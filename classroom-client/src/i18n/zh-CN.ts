@@ -423,6 +423,8 @@ const zhCN = {
       knowledgePoint: '知识点',
       kind: '类型',
     },
+    filtersToggle: '筛选',
+    filtersActive: '筛选（已选 {{count}} 项）',
     any: '全部',
     kinds: {
       recording: '录课',

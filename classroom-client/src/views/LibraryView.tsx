@@ -290,6 +290,9 @@ function SearchForm({ query, facets, onApply }: { query: LibraryQuery; facets: L
     onApply({ ...query, q: text, page: 1 });
   };
   const filtered = LIBRARY_FILTERS.some((f) => query[f]) || query.kind !== '' || query.q !== '';
+  const active = LIBRARY_FILTERS.filter((f) => query[f]).length + (query.kind ? 1 : 0);
+  // On a phone the filters fold away behind one button (always shown on wider screens, see styles.css).
+  const [open, setOpen] = useState(false);
 
   return (
     <form className="lib-search" role="search" onSubmit={submit} aria-label={t('library.searchLabel')}>
@@ -311,7 +314,16 @@ function SearchForm({ query, facets, onApply }: { query: LibraryQuery; facets: L
           {t('library.search')}
         </button>
       </div>
-      <div className="lib-filters">
+      <button
+        type="button"
+        className="btn btn--small lib-filters__toggle"
+        aria-expanded={open}
+        aria-controls={`${id}-filters`}
+        onClick={() => setOpen((o) => !o)}
+      >
+        {active > 0 ? t('library.filtersActive', { count: active }) : t('library.filtersToggle')}
+      </button>
+      <div id={`${id}-filters`} className={`lib-filters ${open ? '' : 'lib-filters--folded'}`}>
         {LIBRARY_FILTERS.map((filter) => {
           const options = facets?.[FACET_OF[filter]] ?? [];
           const value = query[filter];
