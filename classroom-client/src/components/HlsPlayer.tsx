@@ -47,6 +47,9 @@ export function HlsPlayer({
           },
           // Recordings are VOD: no need to hold much ahead on a weak school uplink.
           maxBufferLength: 30,
+          // The page's CSP allows no blob: workers (worker-src falls back to script-src 'self'); remuxing a
+          // recording's segments on the main thread is cheap.
+          enableWorker: false,
         });
         hls = player;
         player.on(HlsClass.Events.ERROR, (_event, data) => {
