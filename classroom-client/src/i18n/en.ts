@@ -460,7 +460,7 @@ const en: Dictionary = {
     failureReason: 'Reason: {{reason}}',
     noPlayback: 'Nothing to play yet.',
     duration: 'Duration {{time}}',
-    downloads: '{{count}} downloads',
+    downloads: 'Downloads: {{count}}',
     created: 'Added {{date}}',
     description: 'Description',
     playVideo: 'Play video',
