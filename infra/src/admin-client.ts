@@ -1,13 +1,13 @@
 import {
   ClassroomError,
   ClassroomSchema,
+  CreateIngestSchema,
   IngestInfoSchema,
   IssuedTokenSchema,
   LessonSchema,
   WireErrorSchema,
   type Classroom,
   type CreateClassroom,
-  type CreateIngest,
   type CreateLesson,
   type IngestInfo,
   type IssueToken,
@@ -64,7 +64,7 @@ export class AdminClient {
   issueToken(lessonId: string, input: IssueToken): Promise<IssuedToken> {
     return this.#request('POST', `/lessons/${lessonId}/tokens`, IssuedTokenSchema, input);
   }
-  createIngest(lessonId: string, input: CreateIngest): Promise<IngestInfo> {
+  createIngest(lessonId: string, input: z.input<typeof CreateIngestSchema>): Promise<IngestInfo> {
     return this.#request('POST', `/lessons/${lessonId}/ingest`, IngestInfoSchema, input);
   }
 }

@@ -55,6 +55,11 @@ export const RecordingManifestSchema = z.object({
   startedAt: z.iso.datetime(),
   endedAt: z.iso.datetime(),
   durationSeconds: z.number().min(0),
+  /**
+   * Recording time at HLS playback position 0: HLS players start at the first media sample, which comes a moment
+   * after the recording began. Chapter and comment times subtract it.
+   */
+  playbackOffsetSeconds: z.number().min(0),
   /** Wall-clock stretches the master paused recording, cut from the published timeline. */
   paused: z.array(z.object({ from: z.iso.datetime(), to: z.iso.datetime() })),
   files: z.array(ManifestFileSchema),

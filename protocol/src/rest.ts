@@ -50,7 +50,12 @@ export type IssuedToken = z.infer<typeof IssuedTokenSchema>;
 export const CreateIngestSchema = z
   .object({
     label: textField(40),
-    video: z.object({ payloadType: z.number().int().min(96).max(127), ssrc: z.number().int().min(1).max(0xffffffff) }),
+    video: z.object({
+      payloadType: z.number().int().min(96).max(127),
+      ssrc: z.number().int().min(1).max(0xffffffff),
+      /** H.264 records to MP4 and HLS without re-encoding; VP8 only to WebM. */
+      mimeType: z.enum(['video/H264', 'video/VP8']).default('video/H264'),
+    }),
     audio: z.object({ payloadType: z.number().int().min(96).max(127), ssrc: z.number().int().min(1).max(0xffffffff) }).optional(),
   })
   .strict();

@@ -256,7 +256,7 @@ export class LessonService {
     const participantId = newId('par');
     await this.sfu.call('router.ensure', { lessonId });
     const tracks = [
-      { kind: 'video' as const, mimeType: 'video/VP8' as const, ...input.video },
+      { kind: 'video' as const, ...input.video },
       ...(input.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, ...input.audio }] : []),
     ];
     const created = await this.sfu.call('ingest.createPlainRtp', { lessonId, participantId, tracks });

@@ -1,0 +1,166 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { RecordingTrack } from '@dualclass/protocol';
+import type { SfuClient } from '@dualclass/sfu-server/client';
+import { buildSdp, tapCodec, type TapCodec } from '../ffmpeg/sdp.ts';
+import type { UdpPortPool } from '../ffmpeg/udp-ports.ts';
+import { CaptureRun } from './capture-run.ts';
+
+/** The SFU peer every recording tap of a lesson belongs to; closing it closes all of them. */
+export const RECORDER_PEER_ID = 'recorder';
+
+const RESTART_DELAYS_MS = [100, 500, 1_000, 2_000];
+
+export interface TrackCaptureDeps {
+  lessonId: string;
+  sfu: SfuClient;
+  ports: UdpPortPool;
+  mediaIp: string;
+  segmentSeconds: number;
+  log: Logger;
+}
+
+/**
+ * One recorded producer: a plain RTP tap at the SFU feeding a succession of ffmpeg runs. A run that dies is
+ * restarted on the same ports (the tap never moves), and the stretch between runs becomes a listed gap.
+ * Order matters (DESIGN.md §5): consumer created paused → ffmpeg started → ports bound → resume → keyframe,
+ * and keyframes again every segment so video can be cut and a restarted run starts clean.
+ */
+export class TrackCapture {
+  readonly track: RecordingTrack;
+  readonly dir: string;
+  readonly runs: CaptureRun[] = [];
+  codec: TapCodec | undefined;
+  #consumerId: string | undefined;
+  #port: number | undefined;
+  #sdpPath: string | undefined;
+  #keyframeTimer: NodeJS.Timeout | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restarts = 0;
+  #active = false;
+  #closed = false;
+
+  constructor(
+    private readonly deps: TrackCaptureDeps,
+    track: RecordingTrack,
+    lessonDir: string,
+    index: number,
+  ) {
+    this.track = track;
+    this.dir = path.join(lessonDir, `track-${String(index).padStart(3, '0')}`);
+  }
+
+  get consumerId(): string | undefined {
+    return this.#consumerId;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Creates the tap and starts the first run. */
+  async open(rtpCapabilities: unknown): Promise<void> {
+    const { sfu, lessonId, ports, mediaIp } = this.deps;
+    await mkdir(this.dir, { recursive: true });
+    this.#port = await ports.acquire();
+    const { transportId } = await sfu.call('transport.createPlainRecv', {
+      lessonId,
+      participantId: RECORDER_PEER_ID,
+      remote: { ip: mediaIp, rtpPort: this.#port, rtcpPort: this.#port + 1 },
+    });
+    const consumer = await sfu.call('consumer.create', {
+      lessonId,
+      participantId: RECORDER_PEER_ID,
+      transportId,
+      producerId: this.track.producerId,
+      rtpCapabilities: rtpCapabilities as never,
+    });
+    this.#consumerId = consumer.consumerId;
+    this.codec = tapCodec(this.track.kind, consumer.rtpParameters);
+    this.#sdpPath = path.join(this.dir, 'track.sdp');
+    await writeFile(this.#sdpPath, buildSdp(this.codec, mediaIp, this.#port));
+    await this.resume();
+  }
+
+  /** Starts a run and lets media flow into it. */
+  async resume(): Promise<void> {
+    if (this.#closed || this.#active) return;
+    this.#active = true;
+    await this.#startRun();
+  }
+
+  /** Ends the current run cleanly and stops the flow; a later resume() starts a new run. */
+  async pause(): Promise<void> {
+    if (!this.#active) return;
+    this.#active = false;
+    this.#stopKeyframes();
+    clearTimeout(this.#restartTimer);
+    await this.#pauseConsumer(true);
+    await this.runs.at(-1)?.stop();
+  }
+
+  /** Final stop: the run is closed cleanly, the consumer released and the ports returned. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.pause();
+    this.#closed = true;
+    if (this.#consumerId) {
+      await this.deps.sfu
+        .call('consumer.close', { lessonId: this.deps.lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId })
+        .catch(() => undefined); // already gone with its producer or the room
+    }
+    if (this.#port !== undefined) this.deps.ports.release(this.#port);
+  }
+
+  async #startRun(): Promise<void> {
+    const run = new CaptureRun(path.join(this.dir, `run-${String(this.runs.length).padStart(3, '0')}`), (crashed, reason) =>
+      this.#onCrash(crashed, reason),
+    );
+    await mkdir(run.dir, { recursive: true });
+    this.runs.push(run);
+    await run.start(this.#sdpPath!, this.#port!, this.deps.segmentSeconds);
+    await this.#pauseConsumer(false);
+    if (this.track.kind === 'video') this.#startKeyframes();
+  }
+
+  #onCrash(run: CaptureRun, reason: string): void {
+    this.deps.log.warn({ producerId: this.track.producerId, dir: run.dir, reason }, 'ffmpeg exited unexpectedly; restarting');
+    this.#stopKeyframes();
+    if (!this.#active || this.#closed) return;
+    const delay = RESTART_DELAYS_MS[Math.min(this.#restarts++, RESTART_DELAYS_MS.length - 1)];
+    this.#restartTimer = setTimeout(() => {
+      if (!this.#active || this.#closed) return;
+      this.#startRun().catch((err: unknown) => {
+        this.deps.log.error({ err, producerId: this.track.producerId }, 'ffmpeg restart failed');
+        this.#onCrash(this.runs.at(-1)!, 'restart failed');
+      });
+    }, delay);
+  }
+
+  async #pauseConsumer(paused: boolean): Promise<void> {
+    if (!this.#consumerId) return;
+    const { sfu, lessonId } = this.deps;
+    await sfu
+      .call('consumer.setPaused', { lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId, paused })
+      .catch((err: unknown) => this.deps.log.debug({ err, paused }, 'tap consumer state not changed'));
+  }
+
+  // The first keyframe may be lost before the path is warm, so ask at once, again shortly, then every segment.
+  #startKeyframes(): void {
+    this.#stopKeyframes();
+    const ask = () => {
+      if (!this.#consumerId) return;
+      const { sfu, lessonId } = this.deps;
+      sfu.call('consumer.requestKeyFrame', { lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId }).catch(() => undefined);
+    };
+    ask();
+    setTimeout(ask, 300).unref();
+    this.#keyframeTimer = setInterval(ask, this.deps.segmentSeconds * 1000);
+  }
+
+  #stopKeyframes(): void {
+    clearInterval(this.#keyframeTimer);
+    this.#keyframeTimer = undefined;
+  }
+}

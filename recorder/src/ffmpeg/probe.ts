@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ClassroomError } from '@dualclass/protocol';
+
+const exec = promisify(execFile);
+
+/*
+ * Measurements fluent-ffmpeg's ffprobe wrapper does not expose (it returns streams and format only): packet
+ * timestamps, which are the real duration of a file rather than what its header claims.
+ */
+
+interface PacketJson {
+  packets?: { pts_time?: string; duration_time?: string; stream_index?: number }[];
+}
+
+async function packets(file: string, args: string[]): Promise<NonNullable<PacketJson['packets']>> {
+  try {
+    const { stdout } = await exec('ffprobe', ['-v', 'error', ...args, '-show_entries', 'packet=pts_time,duration_time,stream_index', '-of', 'json', file], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return (JSON.parse(stdout) as PacketJson).packets ?? [];
+  } catch (err) {
+    const detail = String((err as { stderr?: unknown }).stderr ?? '').trim().split('\n').slice(-1)[0] ?? '';
+    throw new ClassroomError('INTERNAL', `ffprobe could not read packets of ${file.split('/').slice(-2).join('/')}: ${detail}`.slice(0, 300), { cause: err });
+  }
+}
+
+const end = (p: { pts_time?: string; duration_time?: string }) => Number(p.pts_time) + (Number(p.duration_time) || 0);
+
+/** First and last media time of a file, from its packets; `fromSeconds` skips reading what comes before. */
+export async function packetSpan(file: string, fromSeconds?: number): Promise<{ start: number; end: number } | undefined> {
+  // Seeking to (or before) a file's first sample fails in some demuxers (HLS), and saves nothing anyway.
+  const seek = fromSeconds !== undefined && fromSeconds > 2 ? ['-read_intervals', `${fromSeconds}%`] : [];
+  const all = (await packets(file, seek)).filter((p) =>
+    Number.isFinite(Number(p.pts_time)),
+  );
+  if (all.length === 0) return undefined;
+  return { start: Math.min(...all.map((p) => Number(p.pts_time))), end: Math.max(...all.map(end)) };
+}
+
+/** Start of a file's media, reading only its first packets. */
+export async function firstPacketTime(file: string): Promise<number | undefined> {
+  const first = (await packets(file, ['-read_intervals', '%+#5'])).map((p) => Number(p.pts_time)).filter(Number.isFinite);
+  return first.length ? Math.min(...first) : undefined;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { RecordingClock, concatEntries, concatScript, planTrack, type PlannedRun } from './timeline.ts';
+
+const T0 = 1_800_000_000_000;
+const seg = (file: string, startS: number, length: number, ok = true) => ({ file, wallStartMs: T0 + startS * 1000, length, ok });
+
+describe('recording timeline', () => {
+  it('maps wall time to recording time with pauses cut out', () => {
+    const clock = new RecordingClock(T0, [{ fromMs: T0 + 10_000, toMs: T0 + 25_000 }]);
+    expect(clock.toSeconds(T0 + 5_000)).toBe(5);
+    expect(clock.toSeconds(T0 + 12_000)).toBe(10); // inside the pause → where it began
+    expect(clock.toSeconds(T0 + 30_000)).toBe(15);
+  });
+
+  it('places contiguous segments back to back and lists nothing', () => {
+    const plan = planTrack([{ crashed: false, segments: [seg('a', 0.2, 4), seg('b', 4.2, 4), seg('c', 8.2, 1.5)] }], new RecordingClock(T0, []));
+    expect(concatEntries(plan.placed).map((e) => [e.file, e.at, e.duration])).toEqual([
+      ['a', 0.2, 4],
+      ['b', 4.2, 4],
+      ['c', 8.2, 1.5],
+    ]);
+    expect(plan.gaps).toEqual([]);
+    expect(plan.end).toBeCloseTo(9.7);
+  });
+
+  it('keeps the hole after a crash as time and lists it as a gap', () => {
+    const runs: PlannedRun[] = [
+      { crashed: true, segments: [seg('a', 0, 4), seg('b', 4, 2.1)] },
+      { crashed: false, segments: [seg('c', 7.6, 4)] },
+    ];
+    const plan = planTrack(runs, new RecordingClock(T0, []));
+    expect(concatEntries(plan.placed).map((e) => e.duration)).toEqual([4, 3.6, 4]);
+    expect(plan.gaps).toEqual([{ fromSeconds: 6.1, toSeconds: 7.6, reason: 'recorder restarted' }]);
+  });
+
+  it('drops a segment that failed verification and lists its stretch', () => {
+    const plan = planTrack([{ crashed: false, segments: [seg('a', 0, 4), seg('b', 4, 4, false), seg('c', 8, 4)] }], new RecordingClock(T0, []));
+    const entries = concatEntries(plan.placed);
+    expect(entries.map((e) => e.file)).toEqual(['a', 'c']);
+    expect(entries[0]!.duration).toBe(8);
+    expect(plan.gaps).toEqual([{ fromSeconds: 4, toSeconds: 8, reason: 'segment failed verification' }]);
+  });
+
+  it('writes a concat script whose durations keep the holes', () => {
+    const script = concatScript([{ file: "/w/it's.mkv", at: 1, duration: 2.5 }]);
+    expect(script).toBe("ffconcat version 1.0\nfile '/w/it'\\''s.mkv'\nduration 2.500000\n");
+  });
+});

@@ -1,0 +1,121 @@
+import type { RecordingGap } from '@dualclass/protocol';
+
+/*
+ * Pure planning of the published timeline: where each verified raw segment lands, in seconds of the recording,
+ * and which stretches were lost. Recording time is wall time since the recording started, minus the stretches
+ * the master paused recording; a crash gap is kept as time (the picture holds, the sound is silent) and listed.
+ */
+
+export interface Interval {
+  fromMs: number;
+  toMs: number;
+}
+
+export interface PlannedSegment {
+  file: string;
+  /** Recording seconds of the run's wall clock at this segment's first packet. */
+  wallStartMs: number;
+  /** Real media length of the segment, seconds. */
+  length: number;
+  ok: boolean;
+}
+
+export interface PlannedRun {
+  segments: PlannedSegment[];
+  crashed: boolean;
+}
+
+export interface ConcatEntry {
+  file: string;
+  at: number;
+  /** Seconds until the next entry starts (or the segment's own length for the last): keeps holes as holes. */
+  duration: number;
+}
+
+/** A verified segment at its place on the recording. */
+export interface Placed {
+  file: string;
+  at: number;
+  length: number;
+}
+
+export interface TrackPlan {
+  placed: Placed[];
+  gaps: Omit<RecordingGap, 'track'>[];
+  /** Recording seconds where the last media ends. */
+  end: number;
+}
+
+/** Stretches shorter than this are jitter at run boundaries, not loss worth listing. */
+const MIN_GAP_SECONDS = 0.5;
+
+export class RecordingClock {
+  constructor(
+    readonly startMs: number,
+    readonly pauses: readonly Interval[],
+  ) {}
+
+  /** Wall clock → seconds of the published recording; a moment inside a pause maps to where the pause began. */
+  toSeconds(wallMs: number): number {
+    let paused = 0;
+    for (const p of this.pauses) {
+      if (wallMs <= p.fromMs) break;
+      paused += Math.min(wallMs, p.toMs) - p.fromMs;
+    }
+    return Math.max(0, (wallMs - this.startMs - paused) / 1000);
+  }
+}
+
+export function planTrack(runs: PlannedRun[], clock: RecordingClock): TrackPlan {
+  const gaps: TrackPlan['gaps'] = [];
+  const placed: { file: string; at: number; length: number; runIndex: number }[] = [];
+  runs.forEach((run, runIndex) => {
+    for (const segment of run.segments) {
+      const at = clock.toSeconds(segment.wallStartMs);
+      if (segment.ok && segment.length > 0) placed.push({ file: segment.file, at, length: segment.length, runIndex });
+      else if (segment.length > 0) gaps.push({ fromSeconds: round(at), toSeconds: round(at + segment.length), reason: 'segment failed verification' });
+    }
+  });
+  placed.sort((a, b) => a.at - b.at);
+  // Loss shows where one run's media ends well before the next run's begins after a crash.
+  for (let i = 0; i + 1 < placed.length; i++) {
+    const cur = placed[i]!;
+    const next = placed[i + 1]!;
+    if (cur.runIndex === next.runIndex || !runs[cur.runIndex]!.crashed) continue;
+    const lostFrom = cur.at + cur.length;
+    if (next.at - lostFrom >= MIN_GAP_SECONDS) gaps.push({ fromSeconds: round(lostFrom), toSeconds: round(next.at), reason: 'recorder restarted' });
+  }
+  const last = placed.at(-1);
+  gaps.sort((a, b) => a.fromSeconds - b.fromSeconds);
+  return { placed: placed.map(({ file, at, length }) => ({ file, at, length })), gaps, end: last ? last.at + last.length : 0 };
+}
+
+/**
+ * Concat entries for segments of one output stream (possibly from several tracks, e.g. a camera that was
+ * republished): each entry lasts until the next begins, so holes stay holes.
+ */
+export function concatEntries(segments: Placed[]): ConcatEntry[] {
+  const sorted = [...segments].sort((a, b) => a.at - b.at);
+  return sorted.map((p, i) => {
+    const next = sorted[i + 1];
+    return { file: p.file, at: micro(p.at), duration: micro(next ? Math.max(0.001, next.at - p.at) : p.length) };
+  });
+}
+
+/** The concat demuxer script for a plan; the first entry's own offset is applied with -itsoffset. */
+export function concatScript(entries: ConcatEntry[]): string {
+  const quote = (file: string) => `'${file.replace(/'/g, "'\\''")}'`;
+  return ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quote(e.file)}`, `duration ${e.duration.toFixed(6)}`]), ''].join('\n');
+}
+
+/** "lost 00:12:04–00:12:06" style clock for logs and labels. */
+export function clockLabel(seconds: number): string {
+  const s = Math.floor(seconds);
+  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return `${hh}:${mm}:${ss}`;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const micro = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -1,0 +1,43 @@
+import { pino, type Logger } from 'pino';
+import { recorderService } from '@dualclass/protocol';
+import { startRpcServer, type RpcServer } from '@dualclass/protocol/rpc-server';
+import { SfuClient } from '@dualclass/sfu-server/client';
+import type { RecorderConfig } from './config.ts';
+import { RecorderService } from './recorder-service.ts';
+import { createFileStore } from './storage/config.ts';
+
+export { loadRecorderConfig, type RecorderConfig } from './config.ts';
+
+export interface Recorder {
+  port: number;
+  service: RecorderService;
+  close(): Promise<void>;
+}
+
+/** Connects to the SFU, then serves the recorder RPC that signaling drives. */
+export async function startRecorder(config: RecorderConfig, options: { log?: Logger } = {}): Promise<Recorder> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'recorder' } });
+  const sfu = await SfuClient.connect(config.sfuUrl, config.sfuRpcSecret, { timeoutMs: 10_000 });
+  const store = createFileStore(config.storage);
+  let rpc: RpcServer<typeof recorderService.notifications> | undefined;
+  const service = new RecorderService(config, sfu, store, (name, data) => rpc?.notify(name, data), log);
+  rpc = await startRpcServer({
+    service: recorderService,
+    host: config.rpcHost,
+    port: config.rpcPort,
+    secret: config.rpcSecret,
+    handlers: service.handlers(),
+    log: log.child({ component: 'rpc' }),
+  });
+  const server = rpc;
+  log.info({ port: server.port }, 'recorder listening');
+  return {
+    port: server.port,
+    service,
+    async close() {
+      await server.close();
+      await service.close();
+      sfu.close();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ClassroomError, type LibraryTags, type RecordingManifest, type RecordingPhase, type RecordingStatus, type RecordingTrack } from '@dualclass/protocol';
+import type { SfuClient } from '@dualclass/sfu-server/client';
+import type { FileStore } from './storage/file-store.ts';
+import { SegmentVerifier } from './capture/segment-verifier.ts';
+import { RECORDER_PEER_ID, TrackCapture } from './capture/track-capture.ts';
+import type { UdpPortPool } from './ffmpeg/udp-ports.ts';
+import { finalizeRecording } from './finalize/finalize.ts';
+import type { Interval } from './finalize/timeline.ts';
+
+export interface LessonRecordingDeps {
+  sfu: SfuClient;
+  ports: UdpPortPool;
+  store: FileStore;
+  workDir: string;
+  mediaIp: string;
+  segmentSeconds: number;
+  log: Logger;
+  onProgress: (lessonId: string, phase: RecordingPhase, progress: number | null) => void;
+}
+
+const VERIFY_SCAN_MS = 2_000;
+
+/**
+ * One lesson's recording: its track captures, the master's pauses, background verification, and the finish
+ * that turns it all into published files.
+ */
+export class LessonRecording {
+  readonly lessonId: string;
+  readonly tags: LibraryTags;
+  readonly startMs: number;
+  readonly dir: string;
+  phase: RecordingPhase = 'recording';
+  progress: number | null = null;
+  readonly #tracks = new Map<string, TrackCapture>();
+  readonly #pauses: Interval[] = [];
+  readonly #verifier = new SegmentVerifier();
+  #pausedSince: number | null = null;
+  #rtpCapabilities: Promise<unknown> | undefined;
+  #scanTimer: NodeJS.Timeout;
+  #pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly deps: LessonRecordingDeps,
+    lessonId: string,
+    tags: LibraryTags,
+    startMs: number,
+  ) {
+    this.lessonId = lessonId;
+    this.tags = tags;
+    this.startMs = startMs;
+    this.dir = path.join(deps.workDir, lessonId);
+    this.#scanTimer = setInterval(() => void this.#verifyFinishedSegments(), VERIFY_SCAN_MS);
+  }
+
+  status(): RecordingStatus {
+    return { lessonId: this.lessonId, phase: this.phase, progress: this.progress, tracks: [...this.#tracks.values()].filter((t) => !t.closed).length };
+  }
+
+  async addTrack(track: RecordingTrack): Promise<void> {
+    this.#assertLive();
+    if (this.#tracks.has(track.producerId)) return;
+    const capture = new TrackCapture(
+      { lessonId: this.lessonId, sfu: this.deps.sfu, ports: this.deps.ports, mediaIp: this.deps.mediaIp, segmentSeconds: this.deps.segmentSeconds, log: this.deps.log },
+      track,
+      this.dir,
+      this.#tracks.size,
+    );
+    this.#tracks.set(track.producerId, capture);
+    await this.#track(
+      (async () => {
+        this.#rtpCapabilities ??= this.deps.sfu.call('router.ensure', { lessonId: this.lessonId }).then((r) => r.rtpCapabilities);
+        try {
+          await capture.open(await this.#rtpCapabilities);
+        } catch (err) {
+          this.#tracks.delete(track.producerId);
+          await capture.close();
+          throw err;
+        }
+        if (this.phase === 'paused') await capture.pause();
+      })(),
+    );
+  }
+
+  async removeTrack(producerId: string): Promise<void> {
+    await this.#tracks.get(producerId)?.close();
+  }
+
+  /** The SFU closed a tap (its producer went away): that track's capture ends cleanly. */
+  onConsumerClosed(consumerId: string): void {
+    for (const capture of this.#tracks.values()) if (capture.consumerId === consumerId) void this.#track(capture.close());
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    this.#assertLive();
+    if (paused === (this.phase === 'paused')) return;
+    if (paused) {
+      this.phase = 'paused';
+      this.#pausedSince = Date.now();
+      await Promise.all([...this.#tracks.values()].map((t) => t.pause()));
+    } else {
+      await Promise.all([...this.#tracks.values()].map((t) => t.resume()));
+      this.#pauses.push({ fromMs: this.#pausedSince!, toMs: Date.now() });
+      this.#pausedSince = null;
+      this.phase = 'recording';
+    }
+  }
+
+  /** Stops every capture and finalizes; resolves with the published manifest. Raw segments go only on success. */
+  async finish(endMs: number, store: FileStore): Promise<RecordingManifest> {
+    this.#assertLive();
+    if (this.#pausedSince !== null) this.#pauses.push({ fromMs: this.#pausedSince, toMs: endMs });
+    this.#pausedSince = null;
+    this.#setPhase('finalizing', 0);
+    clearInterval(this.#scanTimer);
+    await Promise.allSettled([...this.#pending]);
+    await Promise.all([...this.#tracks.values()].map((t) => t.close()));
+    await this.deps.sfu.call('participant.close', { lessonId: this.lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined);
+    const manifest = await finalizeRecording({
+      lessonId: this.lessonId,
+      tags: this.tags,
+      startMs: this.startMs,
+      endMs,
+      pauses: this.#pauses,
+      tracks: [...this.#tracks.values()],
+      verifier: this.#verifier,
+      store,
+      dir: this.dir,
+      progress: (p) => this.#setPhase('finalizing', p),
+      log: this.deps.log,
+    });
+    this.#setPhase('published', 1);
+    await rm(this.dir, { recursive: true, force: true });
+    return manifest;
+  }
+
+  fail(): void {
+    this.#setPhase('failed', null);
+  }
+
+  /** Lesson abandoned (recorder shutting down): captures stop, raw segments stay for a later look. */
+  async abort(): Promise<void> {
+    clearInterval(this.#scanTimer);
+    await Promise.allSettled([...this.#tracks.values()].map((t) => t.close()));
+  }
+
+  #setPhase(phase: RecordingPhase, progress: number | null): void {
+    this.phase = phase;
+    this.progress = progress;
+    this.deps.onProgress(this.lessonId, phase, progress);
+  }
+
+  #assertLive(): void {
+    if (this.phase !== 'recording' && this.phase !== 'paused') throw new ClassroomError('INVALID_STATE', `recording is ${this.phase}`);
+  }
+
+  async #verifyFinishedSegments(): Promise<void> {
+    for (const capture of this.#tracks.values()) {
+      for (const run of capture.runs) {
+        for (const seg of await run.segments()) if (!seg.partial) void this.#verifier.verify(seg.file);
+      }
+    }
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work)).catch(() => undefined);
+    return work;
+  }
+}

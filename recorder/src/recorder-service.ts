@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import { ClassroomError, type recorderService, type RecordingPhase, type RecordingStatus } from '@dualclass/protocol';
+import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
+import type { SfuClient } from '@dualclass/sfu-server/client';
+import type { FileStore } from './storage/file-store.ts';
+import { RECORDER_PEER_ID } from './capture/track-capture.ts';
+import { LessonRecording } from './lesson-recording.ts';
+import { UdpPortPool } from './ffmpeg/udp-ports.ts';
+import type { RecorderConfig } from './config.ts';
+
+type Notifications = typeof recorderService.notifications;
+export type RecorderNotify = <N extends keyof Notifications & string>(name: N, data: import('zod').infer<Notifications[N]>) => void;
+
+/** Every lesson being recorded or finalized on this recorder, and the RPC handlers that drive them. */
+export class RecorderService {
+  readonly #lessons = new Map<string, LessonRecording>();
+  readonly #ports: UdpPortPool;
+
+  constructor(
+    private readonly config: RecorderConfig,
+    private readonly sfu: SfuClient,
+    private readonly store: FileStore,
+    private readonly notify: RecorderNotify,
+    private readonly log: Logger,
+  ) {
+    this.#ports = new UdpPortPool(config.mediaIp, config.minPort, config.maxPort);
+    sfu.on('consumer.closed', ({ lessonId, participantId, consumerId }) => {
+      if (participantId === RECORDER_PEER_ID) this.#lessons.get(lessonId)?.onConsumerClosed(consumerId);
+    });
+  }
+
+  handlers(): RpcHandlers<typeof recorderService.methods> {
+    return {
+      'recording.start': async ({ lessonId, tags, startedAt }) => {
+        let lesson = this.#lessons.get(lessonId);
+        if (!lesson) {
+          lesson = new LessonRecording(
+            {
+              sfu: this.sfu,
+              ports: this.#ports,
+              store: this.store,
+              workDir: this.config.workDir,
+              mediaIp: this.config.mediaIp,
+              segmentSeconds: this.config.segmentSeconds,
+              log: this.log.child({ lessonId }),
+              onProgress: (id, phase, progress) => this.#onProgress(id, phase, progress),
+            },
+            lessonId,
+            tags,
+            Date.parse(startedAt),
+          );
+          this.#lessons.set(lessonId, lesson);
+          this.log.info({ lessonId }, 'recording started');
+        }
+        return lesson.status();
+      },
+      'recording.addTrack': async ({ lessonId, track }) => {
+        await this.#lesson(lessonId).addTrack(track);
+        return {};
+      },
+      'recording.removeTrack': async ({ lessonId, producerId }) => {
+        await this.#lesson(lessonId).removeTrack(producerId);
+        return {};
+      },
+      'recording.setPaused': async ({ lessonId, paused }) => {
+        const lesson = this.#lesson(lessonId);
+        await lesson.setPaused(paused);
+        this.#onProgress(lessonId, lesson.phase, null);
+        return lesson.status();
+      },
+      'recording.finish': async ({ lessonId, endedAt }) => {
+        const lesson = this.#lesson(lessonId);
+        const finishing = lesson.finish(Date.parse(endedAt), this.store);
+        // The answer says finalizing has begun; the result arrives as recording.published or recording.failed.
+        finishing.then(
+          (manifest) => {
+            this.log.info({ lessonId, files: manifest.files.length, gaps: manifest.gaps.length }, 'recording published');
+            this.notify('recording.published', { lessonId, manifest });
+          },
+          (err: unknown) => {
+            lesson.fail();
+            const reason = err instanceof ClassroomError ? err.message : 'finalizing failed';
+            this.log.error({ err, lessonId }, 'recording failed; raw segments kept');
+            this.notify('recording.failed', { lessonId, reason });
+          },
+        );
+        return lesson.status();
+      },
+      'recording.status': async ({ lessonId }) => this.#lesson(lessonId).status(),
+    };
+  }
+
+  status(lessonId: string): RecordingStatus | undefined {
+    return this.#lessons.get(lessonId)?.status();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#lessons.values()].map((l) => l.abort()));
+  }
+
+  #lesson(lessonId: string): LessonRecording {
+    const lesson = this.#lessons.get(lessonId);
+    if (!lesson) throw new ClassroomError('NOT_FOUND', 'no recording for this lesson');
+    return lesson;
+  }
+
+  #onProgress(lessonId: string, phase: RecordingPhase, progress: number | null): void {
+    this.notify('recording.progress', { lessonId, phase, progress });
+  }
+}

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordingManifest } from '@dualclass/protocol';
+import { packetSpan } from './ffmpeg/probe.ts';
+import { RecordingRig } from './testing/recording-rig.ts';
+
+const exec = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let rig: RecordingRig;
+beforeAll(async () => {
+  rig = await RecordingRig.start({ segmentSeconds: 2 });
+});
+afterAll(async () => {
+  await rig?.stop();
+});
+
+async function probe(file: string) {
+  const { stdout } = await exec('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name', '-of', 'json', file]);
+  return JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string; codec_name: string }[] };
+}
+
+/** Decodes every frame; returns the number of decoded video frames and audio samples ffmpeg reports. */
+async function decode(file: string): Promise<{ videoFrames: number; audioOk: boolean }> {
+  const { stderr } = await exec('ffmpeg', ['-v', 'error', '-xerror', '-stats', '-i', file, '-map', '0', '-f', 'null', '-'], { maxBuffer: 16 << 20 });
+  const frames = [...stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
+  return { videoFrames: frames.at(-1) ?? 0, audioOk: !/error/i.test(stderr) };
+}
+
+const stored = (manifest: RecordingManifest, role: string) => manifest.files.filter((f) => f.role === role);
+const fileOf = (key: string) => path.join(rig.filesDir, key);
+
+describe('recorder', () => {
+  it('records two angles and the master audio without re-encoding into verified MP4, HLS and a thumbnail', async () => {
+    const lessonId = 'les-rec-basic';
+    const startedAt = new Date();
+    await rig.client.call('recording.start', {
+      lessonId,
+      startedAt: startedAt.toISOString(),
+      tags: { title: '电磁感应', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: ['楞次定律'] },
+    });
+    const a = await rig.studioAngle(lessonId, 'studio-a', { audio: true });
+    const b = await rig.studioAngle(lessonId, 'studio-b', { audio: false, pattern: 'smptebars' });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.video.producerId, participantId: 'studio-a', kind: 'video', role: 'angle', label: '教师特写' } });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.audio!.producerId, participantId: 'studio-a', kind: 'audio', role: 'audio', label: '主讲音频' } });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: b.video.producerId, participantId: 'studio-b', kind: 'video', role: 'angle', label: '实验台' } });
+    await sleep(10_000);
+    const endedAt = new Date();
+    const published = rig.published(lessonId, 30_000);
+    const status = await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    expect(status.phase).toBe('finalizing');
+    const manifest = await published;
+
+    const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+    expect(manifest.durationSeconds).toBeCloseTo(lessonSeconds, 0);
+    expect(manifest.gaps).toEqual([]);
+    const [main] = stored(manifest, 'main');
+    expect(main!.contentType).toBe('video/mp4');
+    const info = await probe(fileOf(main!.storageKey));
+    expect(info.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:opus', 'video:h264']);
+    expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
+    const decoded = await decode(fileOf(main!.storageKey));
+    expect(decoded.videoFrames).toBeGreaterThan(25 * (lessonSeconds - 2));
+    expect(createHash('sha256').update(await readFile(fileOf(main!.storageKey))).digest('hex')).toBe(main!.sha256);
+
+    const [angle] = stored(manifest, 'angle');
+    expect(angle!.label).toBe('实验台');
+    expect((await probe(fileOf(angle!.storageKey))).streams.map((s) => s.codec_name)).toEqual(['h264']);
+    expect(stored(manifest, 'thumbnail')).toHaveLength(1);
+
+    const playlist = manifest.hls!.files.find((f) => f.name === manifest.hls!.playlist)!;
+    // HLS players start at the first media sample; the manifest says where that is on the recording.
+    const hls = await packetSpan(fileOf(playlist.storageKey));
+    expect(hls!.start).toBeCloseTo(manifest.playbackOffsetSeconds, 1);
+    expect(Math.abs(hls!.end - lessonSeconds)).toBeLessThan(1);
+    expect((await decode(fileOf(playlist.storageKey))).videoFrames).toBeGreaterThan(25 * (lessonSeconds - 2));
+  }, 90_000);
+});
