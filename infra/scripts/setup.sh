@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk)
+# postgresql: the library tests start their own throwaway server from /usr/lib/postgresql/15/bin.
+DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk postgresql)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -15,6 +16,12 @@ if ((${#missing[@]})); then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -q
+  if [[ " ${missing[*]} " == *" postgresql "* && ! -e /usr/sbin/policy-rc.d ]]; then
+    # Install the binaries only: keep Debian from starting its own postgresql service.
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 

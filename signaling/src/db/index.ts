@@ -1,0 +1,2 @@
+export { openDatabase, sqlState, type Database, type DatabaseOptions, type Queryable } from './database.ts';
+export { loadMigrations, migrate, type Migration } from './migrate.ts';
