@@ -79,4 +79,50 @@ describe('recorder', () => {
     expect(Math.abs(hls!.end - lessonSeconds)).toBeLessThan(1);
     expect((await decode(fileOf(playlist.storageKey))).videoFrames).toBeGreaterThan(25 * (lessonSeconds - 2));
   }, 90_000);
+
+  it('restarts a SIGKILLed ffmpeg, keeps everything but a short gap, and lists the gap', async () => {
+    const lessonId = 'les-rec-crash';
+    const startedAt = new Date();
+    await rig.client.call('recording.start', {
+      lessonId,
+      startedAt: startedAt.toISOString(),
+      tags: { title: '断点测试', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
+    });
+    const a = await rig.studioAngle(lessonId, 'studio-c', { audio: true });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.video.producerId, participantId: 'studio-c', kind: 'video', role: 'angle', label: '教师特写' } });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.audio!.producerId, participantId: 'studio-c', kind: 'audio', role: 'audio', label: '主讲音频' } });
+    await sleep(5_000);
+    // The video track's ffmpeg is the one whose output path is under the first track folder.
+    const videoDir = path.join(rig.workDir, lessonId, 'track-000');
+    const { stdout } = await exec('pgrep', ['-f', videoDir]);
+    const pids = stdout.trim().split('\n').filter(Boolean);
+    expect(pids).toHaveLength(1);
+    process.kill(Number(pids[0]), 'SIGKILL');
+    await sleep(6_000);
+    const { stdout: after } = await exec('pgrep', ['-f', videoDir]);
+    expect(after.trim()).not.toBe('');
+    expect(after.trim()).not.toBe(pids[0]);
+
+    const endedAt = new Date();
+    const published = rig.published(lessonId, 30_000);
+    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    const manifest = await published;
+    const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+
+    expect(manifest.gaps).toHaveLength(1);
+    const [gap] = manifest.gaps;
+    expect(gap!.track).toBe('教师特写');
+    expect(gap!.reason).toBe('recorder restarted');
+    expect(gap!.fromSeconds).toBeGreaterThan(1);
+    expect(gap!.toSeconds).toBeLessThan(lessonSeconds);
+    // At most the segment being written (2 s here) plus the restart is lost.
+    expect(gap!.toSeconds - gap!.fromSeconds).toBeLessThan(4);
+
+    const [main] = stored(manifest, 'main');
+    const info = await probe(fileOf(main!.storageKey));
+    expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
+    const decoded = await decode(fileOf(main!.storageKey));
+    const lost = gap!.toSeconds - gap!.fromSeconds;
+    expect(decoded.videoFrames).toBeGreaterThan(25 * (lessonSeconds - lost - 2));
+  }, 90_000);
 });

@@ -16,6 +16,7 @@ export interface RawSegment {
 export type RunExit = 'running' | 'stopped' | 'crashed';
 
 const SEGMENT_PATTERN = 'seg-%05d.mkv';
+const SECOND_SIGINT_MS = 300;
 const STOP_GRACE_MS = 5_000;
 const BIND_TIMEOUT_MS = 5_000;
 
@@ -56,7 +57,7 @@ export class CaptureRun {
             '-map', '0', '-c', 'copy',
             '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'matroska',
             '-segment_list', path.join(this.dir, 'segments.csv'), '-segment_list_type', 'csv',
-            '-reset_timestamps', '0', '-stats_period', '0.25',
+            '-reset_timestamps', '0', '-segment_format_options', 'flush_packets=1:cluster_time_limit=500', '-stats_period', '0.25',
           ],
         },
       ],
@@ -80,14 +81,20 @@ export class CaptureRun {
     await waitUntilBound(rtpPort, BIND_TIMEOUT_MS, () => this.exit === 'running');
   }
 
-  /** Asks ffmpeg to finish its current segment and the segment list, killing it if it does not within 5 s. */
+  /**
+   * Asks ffmpeg to finish its current segment and the segment list. One SIGINT is only noticed between packets;
+   * with no packets arriving (producer paused or gone) ffmpeg sits in its read until a second SIGINT interrupts
+   * it, after which it still writes its trailers. SIGKILL only if that fails too.
+   */
   async stop(): Promise<void> {
     if (this.exit !== 'running') return;
     this.#stopping = true;
     this.#command?.kill('SIGINT');
-    const timer = setTimeout(() => this.#command?.kill('SIGKILL'), STOP_GRACE_MS);
+    const again = setTimeout(() => this.#command?.kill('SIGINT'), SECOND_SIGINT_MS);
+    const kill = setTimeout(() => this.#command?.kill('SIGKILL'), STOP_GRACE_MS);
     await this.#exited;
-    clearTimeout(timer);
+    clearTimeout(again);
+    clearTimeout(kill);
   }
 
   /** Segments on disk: the finished ones from the segment list, plus the one a crash left unlisted. */

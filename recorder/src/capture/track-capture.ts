@@ -51,6 +51,10 @@ export class TrackCapture {
     this.dir = path.join(lessonDir, `track-${String(index).padStart(3, '0')}`);
   }
 
+  get log(): TrackCaptureDeps['log'] {
+    return this.deps.log;
+  }
+
   get consumerId(): string | undefined {
     return this.#consumerId;
   }
@@ -96,8 +100,9 @@ export class TrackCapture {
     this.#active = false;
     this.#stopKeyframes();
     clearTimeout(this.#restartTimer);
-    await this.#pauseConsumer(true);
+    // Stop while packets still flow, so ffmpeg notices at once and closes the last segment with what it has.
     await this.runs.at(-1)?.stop();
+    await this.#pauseConsumer(true);
   }
 
   /** Final stop: the run is closed cleanly, the consumer released and the ports returned. */

@@ -61,7 +61,9 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   const planned = new Map<TrackCapture, { segments: Placed[]; end: number }>();
   for (const track of input.tracks) {
     if (!track.codec) continue;
-    const plan = planTrack(await plannedRuns(track, input.verifier), clock);
+    const runs = await plannedRuns(track, input.verifier);
+    const plan = planTrack(runs, clock);
+    input.log.debug({ track: track.track.label, runs: runs.map((r) => r.segments.map((s) => [clock.toSeconds(s.wallStartMs).toFixed(3), s.length.toFixed(3)])) }, 'track plan');
     planned.set(track, { segments: plan.placed, end: plan.end });
     for (const gap of plan.gaps) gaps.push({ ...gap, track: track.track.label });
   }
@@ -161,7 +163,9 @@ async function plannedRuns(track: TrackCapture, verifier: SegmentVerifier): Prom
   for (const run of track.runs) {
     if (run.anchorMs === null) continue; // no packet ever reached this run
     const segments = [];
-    for (const seg of await run.segments()) {
+    const listed = await run.segments();
+    track.log.debug({ dir: run.dir, exit: run.exit, anchor: run.anchorMs, segs: listed.map((s) => [path.basename(s.file), s.start, s.end, s.partial]) }, 'run');
+    for (const seg of listed) {
       let { start, end } = seg;
       if (seg.partial) {
         // A crash left this one without a list entry: its packets say what survived.
