@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { loadStorageConfig, type StorageConfig } from '@dualclass/recorder/storage';
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -16,6 +17,12 @@ const EnvSchema = z.object({
   /** How many classrooms or students may be on stage (连麦) at once. */
   STAGE_LIMIT: z.coerce.number().int().min(1).max(16).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** A Postgres server for durable data; without it the embedded engine (PGlite) runs in this process. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL').optional(),
+  /** Where the embedded database keeps its files (`<DATA_DIR>/pglite`); in memory when unset. */
+  DATA_DIR: z.string().min(1).optional(),
+  /** Largest library upload, in megabytes. */
+  LIBRARY_MAX_UPLOAD_MB: z.coerce.number().positive().max(100_000).default(500),
 });
 
 export interface SignalingConfig {
@@ -30,6 +37,11 @@ export interface SignalingConfig {
   clientDist: string | undefined;
   stageLimit: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  databaseUrl: string | undefined;
+  dataDir: string | undefined;
+  libraryMaxUploadBytes: number;
+  /** Library files: STORAGE_DIR, or an S3 bucket (S3_*); see recorder/src/storage/config.ts. */
+  storage: StorageConfig;
 }
 
 /**
@@ -50,5 +62,9 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     clientDist: e.CLIENT_DIST,
     stageLimit: e.STAGE_LIMIT,
     logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    libraryMaxUploadBytes: Math.floor(e.LIBRARY_MAX_UPLOAD_MB * 1024 * 1024),
+    storage: loadStorageConfig(env),
   };
 }

@@ -18,6 +18,12 @@ import { InMemoryTimelineStore, Timeline, type TimelineStore } from './timeline/
 import { Interactions } from './interaction/index.ts';
 import { InMemoryInteractionStore } from './interaction/interaction-store.ts';
 import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
+import { createFileStore, type FileStore } from '@dualclass/recorder/storage';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { LibraryService } from './library/library-service.ts';
+import { LibraryTokens } from './library/library-tokens.ts';
+import { libraryApi } from './library/library-api.ts';
 
 export interface SignalingServer {
   port: number;
@@ -25,17 +31,42 @@ export interface SignalingServer {
   adminApiKey: string;
   tokens: JoinTokens;
   lessons: LessonService;
+  /** The resource library (资源库): the recording coordinator publishes into it. */
+  library: LibraryService;
+  libraryTokens: LibraryTokens;
+  /** Where library files live (STORAGE_DIR or S3). */
+  files: FileStore;
   close(): Promise<void>;
 }
 
 export async function startSignaling(
   config: SignalingConfig,
-  options: { store?: LessonStore; timelineStore?: TimelineStore; log?: Logger } = {},
+  options: {
+    store?: LessonStore;
+    timelineStore?: TimelineStore;
+    log?: Logger;
+    /** A database the caller opened (and closes); by default one is opened from the config and closed with the server. */
+    database?: Database;
+    files?: FileStore;
+  } = {},
 ): Promise<SignalingServer> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
   const store = options.store ?? new InMemoryLessonStore();
   const tokens = new JoinTokens(config.jwtSecret);
-  const sfu = await SfuClient.connect(config.sfuUrl, config.sfuRpcSecret, { timeoutMs: 10_000 });
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const ownsDatabase = !options.database;
+  let sfu: SfuClient;
+  try {
+    const applied = await migrate(database);
+    if (applied.length) log.info({ applied, engine: database.engine }, 'database migrated');
+    sfu = await SfuClient.connect(config.sfuUrl, config.sfuRpcSecret, { timeoutMs: 10_000 });
+  } catch (err) {
+    if (ownsDatabase) await database.close();
+    throw err;
+  }
+  const files = options.files ?? createFileStore(config.storage);
+  const library = new LibraryService(database, files, log);
+  const libraryTokens = new LibraryTokens(config.jwtSecret);
 
   const http = createServer();
   const origins = new OriginPolicy([...config.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]);
@@ -52,6 +83,7 @@ export async function startSignaling(
   const app = createApp({
     api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes }),
     adminGuard: requireAdmin(config.adminApiKey),
+    library: libraryApi({ library, files, tokens: libraryTokens, adminApiKey: config.adminApiKey, maxUploadBytes: config.libraryMaxUploadBytes }),
     clientDist: config.clientDist,
     log,
   });
@@ -71,11 +103,15 @@ export async function startSignaling(
     adminApiKey: config.adminApiKey,
     tokens,
     lessons,
+    library,
+    libraryTokens,
+    files,
     async close() {
       for (const live of lessons.registry.all()) live.close();
       await io.close();
       sfu.close();
       http.closeAllConnections();
+      if (ownsDatabase) await database.close();
     },
   };
 }

@@ -4,14 +4,24 @@ import { ClassroomError } from '@dualclass/protocol';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Compares a presented key with the admin API key in constant time (both hashed to one length first). */
+export function apiKeyMatcher(apiKey: string): (candidate: string) => boolean {
+  const expected = digest(apiKey);
+  return (candidate) => timingSafeEqual(digest(candidate), expected);
+}
+
+/** The bearer credential of `Authorization: Bearer <credential>`, or undefined. */
+export function bearer(header: string | undefined): string | undefined {
+  return /^Bearer (.+)$/.exec(header ?? '')?.[1];
+}
+
 /** Management API guard: `Authorization: Bearer <ADMIN_API_KEY>`, compared in constant time. */
 export function requireAdmin(apiKey: string): RequestHandler {
-  const expected = digest(apiKey);
+  const matches = apiKeyMatcher(apiKey);
   return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
-    if (!match?.[1]) return next(new ClassroomError('UNAUTHENTICATED', 'admin API key required'));
-    if (!timingSafeEqual(digest(match[1]), expected)) return next(new ClassroomError('UNAUTHENTICATED', 'invalid admin API key'));
+    const presented = bearer(req.get('authorization'));
+    if (!presented) return next(new ClassroomError('UNAUTHENTICATED', 'admin API key required'));
+    if (!matches(presented)) return next(new ClassroomError('UNAUTHENTICATED', 'invalid admin API key'));
     next();
   };
 }

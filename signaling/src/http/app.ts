@@ -10,13 +10,20 @@ const BODY_LIMIT = '32kb';
 /** body-parser marks its own failures with a `type`; classify by that, not by error class. */
 function fromBodyParser(err: unknown): ClassroomError | undefined {
   const type = (err as { type?: unknown } | null)?.type;
-  if (type === 'entity.too.large') return new ClassroomError('BAD_REQUEST', `request body over ${BODY_LIMIT}`);
+  if (type === 'entity.too.large') return new ClassroomError('TOO_LARGE', `request body over ${BODY_LIMIT}`);
   if (type === 'entity.parse.failed') return new ClassroomError('BAD_REQUEST', 'request body is not valid JSON');
   if (typeof type === 'string') return new ClassroomError('BAD_REQUEST', 'unreadable request body');
   return undefined;
 }
 
-export function createApp(deps: { api: express.Router; adminGuard: express.RequestHandler; clientDist: string | undefined; log: Logger }) {
+export function createApp(deps: {
+  api: express.Router;
+  adminGuard: express.RequestHandler;
+  /** /api/library: mounted ahead of the admin guard, with its own authentication and body handling. */
+  library?: express.Router;
+  clientDist: string | undefined;
+  log: Logger;
+}) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -26,6 +33,7 @@ export function createApp(deps: { api: express.Router; adminGuard: express.Reque
         directives: {
           // mediasoup media flows over WebRTC, not fetch; the page only talks to its own origin.
           'connect-src': ["'self'"],
+          // hls.js plays library recordings through MSE, i.e. blob: URLs.
           'media-src': ["'self'", 'blob:'],
           'img-src': ["'self'", 'data:', 'blob:'],
         },
@@ -35,6 +43,7 @@ export function createApp(deps: { api: express.Router; adminGuard: express.Reque
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  if (deps.library) app.use('/api/library', deps.library);
   app.use('/api', express.json({ limit: BODY_LIMIT }), deps.adminGuard, deps.api);
   app.use('/api', (_req, _res, next) => next(new ClassroomError('NOT_FOUND', 'no such API route')));
 
@@ -42,7 +51,7 @@ export function createApp(deps: { api: express.Router; adminGuard: express.Reque
   if (dist && existsSync(path.join(dist, 'index.html'))) {
     app.use(express.static(dist, { index: false, maxAge: '1h' }));
     const views = [...new Set(Object.values(ROLE_VIEW_PATH))];
-    app.get(['/', ...views], (_req, res) => {
+    app.get(['/', ...views, '/library', '/library/*rest'], (_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
       res.sendFile(path.join(dist, 'index.html'));
     });
@@ -52,7 +61,7 @@ export function createApp(deps: { api: express.Router; adminGuard: express.Reque
     const classified = fromBodyParser(err) ?? err;
     const wire = toWireError(classified);
     if (wire.code === 'INTERNAL') deps.log.error({ err, path: req.path }, 'request failed');
-    const status = (err as { type?: string }).type === 'entity.too.large' ? 413 : HTTP_STATUS[wire.code];
+    const status = HTTP_STATUS[wire.code];
     if (wire.retryAfter !== undefined) res.setHeader('Retry-After', String(wire.retryAfter));
     res.status(status).json({ error: wire });
   };

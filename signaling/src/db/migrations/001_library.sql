@@ -63,7 +63,8 @@ CREATE TABLE library_files (
 CREATE TABLE library_downloads (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   entry_id text NOT NULL REFERENCES library_entries (id) ON DELETE CASCADE,
-  file_id text NOT NULL REFERENCES library_files (id) ON DELETE CASCADE,
+  -- Kept when a republished recording replaces its files, so the count and the events stay in step.
+  file_id text REFERENCES library_files (id) ON DELETE SET NULL,
   -- The token's subject (or 'admin' for the API key), its role and display name at the time.
   user_id text NOT NULL,
   user_role text NOT NULL,
