@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminClient } from './admin-client.ts';
@@ -16,6 +18,13 @@ export interface StackOptions {
   /** Serve the built browser client from classroom-client/dist. */
   serveClient?: boolean;
   echoLogs?: boolean;
+  /** Run the recorder too (default true): lessons are recorded into the library. */
+  recorder?: boolean;
+  /**
+   * Where the embedded database, library files and raw recording segments live. Default: a fresh temporary
+   * folder removed on stop (tests); `npm start` passes ./data.
+   */
+  dataDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -24,7 +33,9 @@ export interface Stack {
   adminApiKey: string;
   admin: AdminClient;
   sfu: ServiceProcess;
+  recorder: ServiceProcess | undefined;
   signaling: ServiceProcess;
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -42,6 +53,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Readiness is read from the services' info-level "listening" lines.
   const logLevel = options.logLevel ?? 'info';
   const echo = options.echoLogs ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'dualclass-stack-')));
+  const ownsDataDir = options.dataDir === undefined;
+  const recorderRpcSecret = randomBytes(24).toString('base64url');
+  const storage = { STORAGE_DIR: path.join(dataDir, 'files') };
 
   const sfu = startService(
     'sfu-server',
@@ -57,16 +72,40 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     { echo },
   );
   let signaling: ServiceProcess | undefined;
+  let recorder: ServiceProcess | undefined;
   try {
     const sfuPort = await sfu.waitForLog(portFrom('sfu-server listening'));
+    const sfuUrl = `http://${host}:${sfuPort}`;
+    let recorderUrl: string | undefined;
+    if (options.recorder ?? true) {
+      recorder = startService(
+        'recorder',
+        path.join(REPO_ROOT, 'recorder/src/main.ts'),
+        {
+          RECORDER_RPC_PORT: '0',
+          RECORDER_RPC_SECRET: recorderRpcSecret,
+          SFU_URL: sfuUrl,
+          SFU_RPC_SECRET: sfuRpcSecret,
+          RECORDER_WORK_DIR: path.join(dataDir, 'recorder-work'),
+          ...storage,
+          LOG_LEVEL: logLevel,
+          ...options.env,
+        },
+        { echo },
+      );
+      recorderUrl = `http://${host}:${await recorder.waitForLog(portFrom('recorder listening'))}`;
+    }
     signaling = startService(
       'signaling',
       path.join(REPO_ROOT, 'signaling/src/main.ts'),
       {
         PORT: String(options.port ?? 0),
         HOST: host,
-        SFU_URL: `http://${host}:${sfuPort}`,
+        SFU_URL: sfuUrl,
         SFU_RPC_SECRET: sfuRpcSecret,
+        ...(recorderUrl ? { RECORDER_URL: recorderUrl, RECORDER_RPC_SECRET: recorderRpcSecret } : {}),
+        DATA_DIR: dataDir,
+        ...storage,
         ADMIN_API_KEY: adminApiKey,
         LOG_LEVEL: logLevel,
         ...(options.serveClient ? { CLIENT_DIST: path.join(REPO_ROOT, 'classroom-client/dist') } : {}),
@@ -82,15 +121,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       adminApiKey,
       admin: new AdminClient(url, adminApiKey),
       sfu,
+      recorder,
       signaling: sig,
+      dataDir,
       async stop() {
         await sig.stop();
+        await recorder?.stop();
         await sfu.stop();
+        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await signaling?.stop('SIGKILL');
+    await recorder?.stop('SIGKILL');
     await sfu.stop('SIGKILL');
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
 }

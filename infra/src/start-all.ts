@@ -4,8 +4,8 @@ import { createDemoLesson } from './demo-lesson.ts';
 import { REPO_ROOT, startStack } from './stack.ts';
 
 /*
- * `npm start`: the whole system on embedded defaults (in-memory state, no Redis or Postgres), plus a
- * live demo lesson fed by ffmpeg so a newcomer sees video without a camera.
+ * `npm start`: the whole system on embedded defaults (in-memory live state, embedded Postgres and library files
+ * under ./data, the recorder on), plus a live demo lesson fed by ffmpeg so a newcomer sees video without a camera.
  */
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -21,6 +21,7 @@ const stack = await startStack({
   serveClient: true,
   logLevel: process.env.LOG_LEVEL ?? 'info',
   echoLogs: process.env.ECHO_LOGS === '1',
+  dataDir: path.resolve(process.env.DATA_DIR ?? path.join(REPO_ROOT, 'data')),
   env: process.env,
 });
 const demo = await createDemoLesson(stack.admin);

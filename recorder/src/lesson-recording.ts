@@ -38,6 +38,7 @@ export class LessonRecording {
   readonly #pauses: Interval[] = [];
   readonly #verifier = new SegmentVerifier();
   #pausedSince: number | null = null;
+  #endMs: number | null = null;
   #rtpCapabilities: Promise<unknown> | undefined;
   #scanTimer: NodeJS.Timeout;
   #pending = new Set<Promise<unknown>>();
@@ -108,25 +109,34 @@ export class LessonRecording {
     }
   }
 
-  /** Stops every capture and finalizes; resolves with the published manifest. Raw segments go only on success. */
-  async finish(endMs: number, store: FileStore): Promise<RecordingManifest> {
+  /**
+   * Lesson over: every capture stops cleanly (the caller waits for this, so media is still flowing while ffmpeg
+   * closes its last segment), then `finalize` runs in the background.
+   */
+  async stop(endMs: number): Promise<void> {
     this.#assertLive();
     if (this.#pausedSince !== null) this.#pauses.push({ fromMs: this.#pausedSince, toMs: endMs });
     this.#pausedSince = null;
+    this.#endMs = endMs;
     this.#setPhase('finalizing', 0);
     clearInterval(this.#scanTimer);
     await Promise.allSettled([...this.#pending]);
     await Promise.all([...this.#tracks.values()].map((t) => t.close()));
     await this.deps.sfu.call('participant.close', { lessonId: this.lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined);
+  }
+
+  /** Verified, published files; raw segments are deleted only once that has succeeded. */
+  async finalize(): Promise<RecordingManifest> {
+    if (this.#endMs === null) throw new ClassroomError('INVALID_STATE', 'recording has not stopped');
     const manifest = await finalizeRecording({
       lessonId: this.lessonId,
       tags: this.tags,
       startMs: this.startMs,
-      endMs,
+      endMs: this.#endMs,
       pauses: this.#pauses,
       tracks: [...this.#tracks.values()],
       verifier: this.#verifier,
-      store,
+      store: this.deps.store,
       dir: this.dir,
       progress: (p) => this.#setPhase('finalizing', p),
       log: this.deps.log,

@@ -70,9 +70,9 @@ export class RecorderService {
       },
       'recording.finish': async ({ lessonId, endedAt }) => {
         const lesson = this.#lesson(lessonId);
-        const finishing = lesson.finish(Date.parse(endedAt), this.store);
-        // The answer says finalizing has begun; the result arrives as recording.published or recording.failed.
-        finishing.then(
+        await lesson.stop(Date.parse(endedAt));
+        // The answer says capture has stopped and finalizing begun; the result comes as recording.published or .failed.
+        lesson.finalize().then(
           (manifest) => {
             this.log.info({ lessonId, files: manifest.files.length, gaps: manifest.gaps.length }, 'recording published');
             this.notify('recording.published', { lessonId, manifest });

@@ -13,6 +13,9 @@ const EnvSchema = z.object({
   ADMIN_API_KEY: z.string().min(16).optional(),
   SFU_URL: z.string().url().default('http://127.0.0.1:4100'),
   SFU_RPC_SECRET: z.string().min(16),
+  /** The recorder service; unset means lessons are not recorded. */
+  RECORDER_URL: z.string().url().optional(),
+  RECORDER_RPC_SECRET: z.string().min(16).optional(),
   CLIENT_DIST: z.string().optional(),
   /** How many classrooms or students may be on stage (连麦) at once. */
   STAGE_LIMIT: z.coerce.number().int().min(1).max(16).default(4),
@@ -34,6 +37,7 @@ export interface SignalingConfig {
   adminApiKey: string;
   sfuUrl: string;
   sfuRpcSecret: string;
+  recorder: { url: string; secret: string } | undefined;
   clientDist: string | undefined;
   stageLimit: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -59,6 +63,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     adminApiKey: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
     sfuUrl: e.SFU_URL,
     sfuRpcSecret: e.SFU_RPC_SECRET,
+    recorder: e.RECORDER_URL ? { url: e.RECORDER_URL, secret: e.RECORDER_RPC_SECRET ?? e.SFU_RPC_SECRET } : undefined,
     clientDist: e.CLIENT_DIST,
     stageLimit: e.STAGE_LIMIT,
     logLevel: e.LOG_LEVEL,

@@ -24,6 +24,9 @@ import { migrate } from './db/migrate.ts';
 import { LibraryService } from './library/library-service.ts';
 import { LibraryTokens } from './library/library-tokens.ts';
 import { libraryApi } from './library/library-api.ts';
+import { recorderService } from '@dualclass/protocol';
+import { RpcClient } from '@dualclass/protocol/rpc-client';
+import { RecordingCoordinator, type RecorderClient } from './recording/recording-coordinator.ts';
 
 export interface SignalingServer {
   port: number;
@@ -55,12 +58,15 @@ export async function startSignaling(
   const tokens = new JoinTokens(config.jwtSecret);
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDatabase = !options.database;
-  let sfu: SfuClient;
+  let sfu: SfuClient | undefined;
+  let recorder: RecorderClient | undefined;
   try {
     const applied = await migrate(database);
     if (applied.length) log.info({ applied, engine: database.engine }, 'database migrated');
     sfu = await SfuClient.connect(config.sfuUrl, config.sfuRpcSecret, { timeoutMs: 10_000 });
+    if (config.recorder) recorder = await RpcClient.connect(recorderService, config.recorder.url, config.recorder.secret, { timeoutMs: 10_000 });
   } catch (err) {
+    sfu?.close();
     if (ownsDatabase) await database.close();
     throw err;
   }
@@ -78,7 +84,9 @@ export async function startSignaling(
   // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
   const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: new InMemoryInteractionStore() });
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
-  const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu, interaction }), log);
+  const recording =
+    recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
+  const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu, interaction, recording }), log);
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
   const app = createApp({
     api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes }),
@@ -110,6 +118,7 @@ export async function startSignaling(
       for (const live of lessons.registry.all()) live.close();
       await io.close();
       sfu.close();
+      recorder?.close();
       http.closeAllConnections();
       if (ownsDatabase) await database.close();
     },

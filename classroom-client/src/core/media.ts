@@ -218,8 +218,9 @@ export class MediaSession {
   }
 
   /**
-   * Publishes a local track. Camera video goes out as 3-layer VP8 simulcast; tracks are not
-   * stopped when the producer closes (the page owns them and re-publishes after a reconnect).
+   * Publishes a local track. Camera video goes out as 3-layer simulcast: H.264 from the studio (so the
+   * recorder can write MP4/HLS without re-encoding), VP8 from rooms; tracks are not stopped when the producer
+   * closes (the page owns them and re-publishes after a reconnect).
    */
   async produce(track: MediaStreamTrack, source: MediaSource, label: string, profile: PublishProfile = 'studio'): Promise<ms.Producer> {
     const device = await this.load();
@@ -228,8 +229,11 @@ export class MediaSession {
     if (track.kind === 'video' && source === 'camera') {
       options.encodings = (profile === 'room' ? ROOM_SIMULCAST_ENCODINGS : CAMERA_SIMULCAST_ENCODINGS).map((e) => ({ ...e }));
       options.codecOptions = { videoGoogleStartBitrate: profile === 'room' ? 300 : 1000 };
-      const vp8 = device.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
-      if (vp8) options.codec = vp8;
+      const codecs = device.rtpCapabilities.codecs ?? [];
+      const h264 = codecs.find((c) => c.mimeType.toLowerCase() === 'video/h264' && c.parameters?.['packetization-mode'] === 1);
+      const vp8 = codecs.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+      const codec = profile === 'studio' ? (h264 ?? vp8) : vp8;
+      if (codec) options.codec = codec;
     }
     if (track.kind === 'audio') options.codecOptions = { opusFec: true, opusDtx: true };
     const producer = await transport.produce(options);

@@ -34,6 +34,9 @@ export interface JoinSnapshot {
 export class LessonService {
   readonly registry = new LessonRegistry();
   readonly #endListeners = new Set<(lessonId: string) => void>();
+  readonly #startListeners = new Set<(lesson: Lesson) => void>();
+  readonly #endingListeners = new Set<(lesson: Lesson) => Promise<void>>();
+  readonly #mediaListeners = new Set<(live: LiveLesson) => void>();
   readonly #leaveListeners = new Set<(participant: LiveParticipant) => void>();
 
   constructor(
@@ -60,6 +63,20 @@ export class LessonService {
   /** Called when a lesson ends, after its live state is closed (quiz timers, recordings). */
   onLessonEnd(listener: (lessonId: string) => void): void {
     this.#endListeners.add(listener);
+  }
+
+  onLessonStart(listener: (lesson: Lesson) => void): void {
+    this.#startListeners.add(listener);
+  }
+
+  /** Awaited when a lesson is ending, before its participants and media close (the recorder stops cleanly). */
+  onLessonEnding(listener: (lesson: Lesson) => Promise<void>): void {
+    this.#endingListeners.add(listener);
+  }
+
+  /** A publication came, went, or changed audience, or someone went on or off stage. */
+  onMediaChange(listener: (live: LiveLesson) => void): void {
+    this.#mediaListeners.add(listener);
   }
 
   onParticipantLeft(listener: (participant: LiveParticipant) => void): void {
@@ -103,6 +120,7 @@ export class LessonService {
     });
     participant.on('publicationclose', (publication) => {
       this.#announce(live.lessonId, 'media:publicationRemoved', publication);
+      this.#mediaChanged(live.lessonId);
       if (!participant.closed) {
         this.sfu
           .call('producer.close', { lessonId: live.lessonId, participantId: participant.id, producerId: publication.producerId })
@@ -137,6 +155,7 @@ export class LessonService {
   updateParticipant(participant: LiveParticipant, change: Partial<Pick<Participant, 'handRaisedAt' | 'onStage'>>): Participant {
     participant.info = { ...participant.info, ...change };
     this.broadcast.presence(participant.info, 'participant:updated');
+    if (change.onStage !== undefined) this.#mediaChanged(participant.info.lessonId);
     return participant.info;
   }
 
@@ -144,12 +163,16 @@ export class LessonService {
     const lesson = await this.store.setLessonStatus(lessonId, 'scheduled', 'live');
     this.broadcast.toLesson(lessonId, 'lesson:state', lesson);
     await this.timeline.record(lesson, 'lesson_start', { actorId });
+    for (const listener of this.#startListeners) listener(lesson);
     this.log.info({ lessonId }, 'lesson started');
     return lesson;
   }
 
   async end(lessonId: string, actorId: string | null = null): Promise<Lesson> {
     const lesson = await this.store.setLessonStatus(lessonId, 'live', 'ended');
+    for (const listener of this.#endingListeners) {
+      await listener(lesson).catch((err: unknown) => this.log.error({ err, lessonId }, 'lesson-ending hook failed'));
+    }
     await this.timeline.record(lesson, 'lesson_end', { actorId });
     this.broadcast.toLesson(lessonId, 'lesson:state', lesson);
     this.registry.get(lessonId)?.close();
@@ -184,7 +207,13 @@ export class LessonService {
     if (participant.closed) throw new ClassroomError('INVALID_STATE', 'participant has left');
     participant.addPublication(publication);
     this.#announce(participant.info.lessonId, 'media:publicationAdded', publication);
+    this.#mediaChanged(participant.info.lessonId);
     return publication;
+  }
+
+  #mediaChanged(lessonId: string): void {
+    const live = this.registry.get(lessonId);
+    if (live) for (const listener of this.#mediaListeners) listener(live);
   }
 
   unpublish(participant: LiveParticipant, producerId: string): void {
@@ -212,6 +241,14 @@ export class LessonService {
    * may no longer receive them: their consumers close at the SFU and the publication disappears for them.
    */
   async setAudience(live: LiveLesson, owner: LiveParticipant, audience: Publication['audience']): Promise<void> {
+    try {
+      await this.#setAudience(live, owner, audience);
+    } finally {
+      this.#mediaChanged(live.lessonId);
+    }
+  }
+
+  async #setAudience(live: LiveLesson, owner: LiveParticipant, audience: Publication['audience']): Promise<void> {
     for (const before of owner.publications) {
       if (before.audience === audience) continue;
       const after = owner.updatePublication(before.producerId, { audience });

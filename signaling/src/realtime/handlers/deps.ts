@@ -4,6 +4,7 @@ import type { LessonService } from '../../lessons/lesson-service.ts';
 import type { StageService } from '../../lessons/stage-service.ts';
 import type { Interactions } from '../../interaction/index.ts';
 import type { Timeline } from '../../timeline/timeline.ts';
+import type { RecordingCoordinator } from '../../recording/recording-coordinator.ts';
 import type { HandlerMap, SocketSession } from '../dispatch.ts';
 
 /** What the interaction services (quiz, chat, comments, attendance) add to a joining participant's snapshot. */
@@ -19,6 +20,8 @@ export interface HandlerDeps {
   sfu: SfuClient;
   /** Quiz, chat, reactions, attendance, comments; also the join snapshot's interaction part. */
   interaction: Interactions;
+  /** Absent when no recorder is configured: recording is then off. */
+  recording: RecordingCoordinator | undefined;
 }
 
 export type HandlerGroup<K extends keyof HandlerMap> = Pick<HandlerMap, K>;

@@ -5,7 +5,7 @@ import { joined } from './deps.ts';
 
 type LessonRequests = 'lesson:join' | 'lesson:start' | 'lesson:end' | 'lesson:markKnowledgePoint' | 'timeline:list';
 
-export function lessonHandlers({ lessons, stage, timeline, interaction }: HandlerDeps): HandlerGroup<LessonRequests> {
+export function lessonHandlers({ lessons, stage, timeline, interaction, recording }: HandlerDeps): HandlerGroup<LessonRequests> {
   return {
     'lesson:join': async (session) => {
       if (session.participant && !session.participant.closed) throw new ClassroomError('CONFLICT', 'already joined');
@@ -19,7 +19,9 @@ export function lessonHandlers({ lessons, stage, timeline, interaction }: Handle
           socket.disconnect(true);
         }
       });
-      return { ...snapshot, stage: stage.state(participant.info.lessonId), ...(await interaction.snapshot(participant.info)) };
+      const reply = { ...snapshot, stage: stage.state(participant.info.lessonId), ...(await interaction.snapshot(participant.info)) };
+      socket.emit('recording:state', { phase: recording?.phase(participant.info.lessonId) ?? 'off' });
+      return reply;
     },
     'lesson:start': async (session) => {
       const { owner } = joined(session);

@@ -1,0 +1,195 @@
+import {
+  ClassroomError,
+  type Chapter,
+  type Comment,
+  type Lesson,
+  type LibraryTags,
+  type Publication,
+  type RecordedTrackRole,
+  type RecordingManifest,
+  type RecordingPhase,
+  type recorderService,
+} from '@dualclass/protocol';
+import type { RpcClient } from '@dualclass/protocol/rpc-client';
+import type { Logger } from 'pino';
+import type { LessonService } from '../lessons/lesson-service.ts';
+import type { LiveLesson, LiveParticipant } from '../lessons/live-lesson.ts';
+import type { Broadcaster } from '../realtime/broadcaster.ts';
+import type { Timeline } from '../timeline/timeline.ts';
+import { buildChapters, placeComments, playbackClock } from './chapters.ts';
+
+export type RecorderClient = RpcClient<typeof recorderService.methods, typeof recorderService.notifications>;
+
+/** What the coordinator needs of the resource library (signaling/src/library implements it). */
+export interface RecordingLibrary {
+  createRecordingEntry(lessonId: string, tags: LibraryTags): Promise<string>;
+  setRecordingProgress(lessonId: string, status: 'recording' | 'processing', progress: number | null): Promise<void>;
+  publishRecording(lessonId: string, manifest: RecordingManifest, chapters: Chapter[], comments: Comment[]): Promise<void>;
+  failRecording(lessonId: string, reason: string): Promise<void>;
+}
+
+interface Recorded {
+  lesson: Lesson;
+  /** producerId → what the recorder was told to record. */
+  tracks: Map<string, RecordedTrackRole>;
+  /** Stage participants' names, for chapter titles after the lesson's live state is gone. */
+  names: Map<string, string>;
+  paused: boolean;
+  ending: boolean;
+  /** Changes are applied one at a time per lesson, in order. */
+  queue: Promise<void>;
+}
+
+/** The studio's angles and audio are always recorded; a classroom or student only while on stage to everyone. */
+export function recordRole(owner: LiveParticipant, publication: Publication): RecordedTrackRole | undefined {
+  if (owner.info.role === 'master_teacher') return publication.kind === 'video' ? 'angle' : 'audio';
+  if (owner.info.onStage && publication.audience === 'all') return 'stage';
+  return undefined;
+}
+
+/**
+ * Drives the recorder from lesson events: start with the lesson, follow publications and the stage, pause and
+ * resume for the master, finish when the lesson ends; and turns the recorder's result into a library entry with
+ * chapters from the timeline and observer comments re-timed onto the recording.
+ */
+export class RecordingCoordinator {
+  readonly #lessons = new Map<string, Recorded>();
+
+  constructor(
+    private readonly deps: {
+      recorder: RecorderClient;
+      lessons: LessonService;
+      library: RecordingLibrary;
+      timeline: Timeline;
+      comments: { list(lessonId: string): Promise<Comment[]> };
+      broadcast: Broadcaster;
+      log: Logger;
+    },
+  ) {
+    const { lessons, recorder } = deps;
+    lessons.onLessonStart((lesson) => void this.#start(lesson));
+    lessons.onMediaChange((live) => this.#sync(live));
+    lessons.onLessonEnding((lesson) => this.#finish(lesson));
+    recorder.on('recording.progress', ({ lessonId, phase, progress }) => {
+      if (phase === 'finalizing') void this.#library((l) => l.setRecordingProgress(lessonId, 'processing', progress), lessonId);
+    });
+    recorder.on('recording.published', ({ lessonId, manifest }) => void this.#publish(lessonId, manifest));
+    recorder.on('recording.failed', ({ lessonId, reason }) => {
+      void this.#library((l) => l.failRecording(lessonId, reason), lessonId);
+      this.#lessons.delete(lessonId);
+    });
+  }
+
+  /** The phase a joining participant should show. */
+  phase(lessonId: string): RecordingPhase | 'off' {
+    const recorded = this.#lessons.get(lessonId);
+    if (!recorded) return 'off';
+    if (recorded.ending) return 'finalizing';
+    return recorded.paused ? 'paused' : 'recording';
+  }
+
+  async setPaused(lessonId: string, paused: boolean): Promise<void> {
+    const recorded = this.#lessons.get(lessonId);
+    if (!recorded || recorded.ending) throw new ClassroomError('INVALID_STATE', 'this lesson is not being recorded');
+    await this.deps.recorder.call('recording.setPaused', { lessonId, paused });
+    recorded.paused = paused;
+    this.deps.broadcast.toLesson(lessonId, 'recording:state', { phase: paused ? 'paused' : 'recording' });
+  }
+
+  async #start(lesson: Lesson): Promise<void> {
+    const tags: LibraryTags = {
+      title: lesson.title,
+      description: '',
+      subject: lesson.subject,
+      grade: lesson.grade,
+      teacherName: lesson.teacherName,
+      school: lesson.school,
+      knowledgePoints: lesson.knowledgePoints,
+    };
+    const recorded: Recorded = { lesson, tracks: new Map(), names: new Map(), paused: false, ending: false, queue: Promise.resolve() };
+    this.#lessons.set(lesson.id, recorded);
+    try {
+      await this.deps.recorder.call('recording.start', { lessonId: lesson.id, tags, startedAt: lesson.startedAt ?? new Date().toISOString() });
+      await this.deps.library.createRecordingEntry(lesson.id, tags);
+      this.deps.broadcast.toLesson(lesson.id, 'recording:state', { phase: 'recording' });
+      const live = this.deps.lessons.registry.get(lesson.id);
+      if (live) this.#sync(live);
+    } catch (err) {
+      // A lesson goes on without a recorder; the master sees the recording as off.
+      this.#lessons.delete(lesson.id);
+      this.deps.log.error({ err, lessonId: lesson.id }, 'recording could not start');
+      this.deps.broadcast.toLesson(lesson.id, 'recording:state', { phase: 'off' });
+    }
+  }
+
+  /** Brings the recorder's track set in line with what the lesson now publishes. */
+  #sync(live: LiveLesson): void {
+    const recorded = this.#lessons.get(live.lessonId);
+    if (!recorded || recorded.ending) return;
+    const wanted = new Map<string, { owner: LiveParticipant; publication: Publication; role: RecordedTrackRole }>();
+    for (const owner of live.participants) {
+      for (const publication of owner.publications) {
+        const role = recordRole(owner, publication);
+        if (role) wanted.set(publication.producerId, { owner, publication, role });
+      }
+    }
+    recorded.queue = recorded.queue.then(async () => {
+      if (recorded.ending) return;
+      const { recorder } = this.deps;
+      const lessonId = live.lessonId;
+      for (const producerId of [...recorded.tracks.keys()]) {
+        if (wanted.has(producerId)) continue;
+        recorded.tracks.delete(producerId);
+        await recorder.call('recording.removeTrack', { lessonId, producerId }).catch((err: unknown) => this.#warn(err, lessonId, 'removeTrack'));
+      }
+      for (const [producerId, { owner, publication, role }] of wanted) {
+        if (recorded.tracks.has(producerId)) continue;
+        recorded.tracks.set(producerId, role);
+        if (role === 'stage') recorded.names.set(owner.id, owner.info.displayName);
+        const label = role === 'stage' ? owner.info.displayName : publication.label;
+        await recorder
+          .call('recording.addTrack', { lessonId, track: { producerId, participantId: owner.id, kind: publication.kind, role, label } })
+          .catch((err: unknown) => {
+            recorded.tracks.delete(producerId);
+            this.#warn(err, lessonId, 'addTrack');
+          });
+      }
+    });
+  }
+
+  async #finish(lesson: Lesson): Promise<void> {
+    const recorded = this.#lessons.get(lesson.id);
+    if (!recorded) return;
+    await recorded.queue;
+    recorded.ending = true;
+    recorded.lesson = lesson;
+    this.deps.broadcast.toLesson(lesson.id, 'recording:state', { phase: 'finalizing' });
+    await this.#library((l) => l.setRecordingProgress(lesson.id, 'processing', 0), lesson.id);
+    try {
+      await this.deps.recorder.call('recording.finish', { lessonId: lesson.id, endedAt: lesson.endedAt ?? new Date().toISOString() }, { timeoutMs: 15_000 });
+    } catch (err) {
+      this.#lessons.delete(lesson.id);
+      await this.#library((l) => l.failRecording(lesson.id, 'the recorder could not finish the recording'), lesson.id);
+      this.#warn(err, lesson.id, 'finish');
+    }
+  }
+
+  async #publish(lessonId: string, manifest: RecordingManifest): Promise<void> {
+    const recorded = this.#lessons.get(lessonId);
+    this.#lessons.delete(lessonId);
+    const startedAt = recorded?.lesson.startedAt ?? manifest.startedAt;
+    const toPlayback = playbackClock(manifest, startedAt);
+    const [events, comments] = await Promise.all([this.deps.timeline.list(lessonId), this.deps.comments.list(lessonId)]);
+    const chapters = buildChapters(events, toPlayback, recorded?.names ?? new Map());
+    await this.#library((l) => l.publishRecording(lessonId, manifest, chapters, placeComments(comments, toPlayback)), lessonId);
+    this.deps.broadcast.toLesson(lessonId, 'recording:state', { phase: 'published' });
+  }
+
+  async #library(fn: (library: RecordingLibrary) => Promise<void>, lessonId: string): Promise<void> {
+    await fn(this.deps.library).catch((err: unknown) => this.deps.log.error({ err, lessonId }, 'library update failed'));
+  }
+
+  #warn(err: unknown, lessonId: string, step: string): void {
+    this.deps.log.warn({ err, lessonId, step }, 'recorder call failed');
+  }
+}
