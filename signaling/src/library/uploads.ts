@@ -87,7 +87,8 @@ export async function receiveUpload(
       headers: req.headers,
       // Browsers send UTF-8 file names (Chinese courseware titles) without RFC 2231 encoding.
       defParamCharset: 'utf8',
-      limits: { files: 1, fields: 1, parts: 2, fieldSize: 16 * 1024, fileSize: maxBytes + 1, headerPairs: 20 },
+      // files/fields limits report the part past the limit (a `parts` limit only reports reaching it).
+      limits: { files: 1, fields: 1, fieldSize: 16 * 1024, fileSize: maxBytes + 1, headerPairs: 20 },
     });
   } catch (err) {
     throw new ClassroomError('BAD_REQUEST', 'malformed multipart request', { cause: err });
@@ -135,7 +136,6 @@ export async function receiveUpload(
         .then((object) => ({ ...object, sha256: inspector.sha256, fileName }));
       stored.catch(fail);
     });
-    bb.on('partsLimit', () => fail(new ClassroomError('BAD_REQUEST', 'too many form parts')));
     bb.on('filesLimit', () => fail(new ClassroomError('BAD_REQUEST', 'send exactly one file')));
     bb.on('fieldsLimit', () => fail(new ClassroomError('BAD_REQUEST', 'too many form fields')));
     bb.on('error', (err) => fail(new ClassroomError('BAD_REQUEST', 'malformed multipart request', { cause: err })));
