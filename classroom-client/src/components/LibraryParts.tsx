@@ -83,7 +83,7 @@ export function Thumbnail({ entry, className = '' }: { entry: Pick<LibraryEntryS
         // Decorative: the card's title says what it is.
         <img src={url} alt="" loading="lazy" decoding="async" />
       ) : (
-        <span className="lib-thumb__none">{entry.kind === 'upload' ? t('library.kinds.upload') : t('library.noThumbnail')}</span>
+        <span className="lib-thumb__none">{t('library.noThumbnail')}</span>
       )}
     </div>
   );

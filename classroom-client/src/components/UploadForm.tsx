@@ -74,7 +74,11 @@ export function UploadForm({ onUploaded }: { onUploaded: (entry: LibraryEntry) =
     setBusy(true);
     setProgress({ loaded: 0, total: file.size });
     try {
-      const entry = await api.upload(tags, file, { onProgress: setProgress, signal: abort.signal });
+      // The server picks the upload type from the part's declared type; some systems declare a PPTX as
+      // application/octet-stream, so declare the type we recognised (the server still checks the bytes).
+      const type = uploadTypeOf(file) ?? file.type;
+      const typed = file.type === type ? file : new File([file], file.name, { type });
+      const entry = await api.upload(tags, typed, { onProgress: setProgress, signal: abort.signal });
       setDone(entry);
       setDraft({ ...empty, subject: tags.subject, grade: tags.grade, teacherName: tags.teacherName, school: tags.school });
       setFile(null);
@@ -229,7 +233,7 @@ export function UploadForm({ onUploaded }: { onUploaded: (entry: LibraryEntry) =
         ) : null}
       </div>
       <ActionError error={error} />
-      <p className="upload__done" role="status">
+      <p className="upload__done" role="status" data-testid="upload-status">
         {done ? (
           <>
             {t('library.upload.done', { title: done.title })} <Link href={entryPath(done.id)}>{t('library.upload.open')}</Link>
