@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,8 @@ let browser: Browser;
 let dir: string;
 let mp4: string;
 let pdf: string;
+/** A real MP4 padded past the stack's upload limit (LIBRARY_MAX_UPLOAD_MB below). */
+let oversized: string;
 
 const VIDEO_TITLE = '电磁感应演示实验 第二课时';
 const PDF_TITLE = '楞次定律 课堂讲义';
@@ -66,7 +68,9 @@ beforeAll(async () => {
   pdf = path.join(dir, 'handout.pdf');
   await run('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-t', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', mp4]);
   await writeFile(pdf, tinyPdf());
-  stack = await startStack({ serveClient: true, sfuWorkers: 1 });
+  oversized = path.join(dir, 'oversized.mp4');
+  await writeFile(oversized, Buffer.concat([await readFile(mp4), Buffer.alloc(1024 * 1024)]));
+  stack = await startStack({ serveClient: true, sfuWorkers: 1, env: { LIBRARY_MAX_UPLOAD_MB: '0.5' } });
   browser = await launchChromium();
 });
 
@@ -83,7 +87,7 @@ async function openLibrary(linkPath: string, viewport = { width: 1280, height: 8
   return page;
 }
 
-async function upload(page: Page, fields: { title: string; file: string; knowledgePoints: string }): Promise<void> {
+async function fillUpload(page: Page, fields: { title: string; file: string; knowledgePoints: string }): Promise<void> {
   const form = page.getByTestId('upload-form');
   if (!(await form.isVisible())) await page.getByText('上传资源', { exact: true }).click();
   await form.getByLabel('标题').fill(fields.title);
@@ -94,6 +98,11 @@ async function upload(page: Page, fields: { title: string; file: string; knowled
   await form.getByLabel('知识点').fill(fields.knowledgePoints);
   await form.getByLabel('文件').setInputFiles(fields.file);
   await form.getByRole('button', { name: '上传', exact: true }).click();
+}
+
+async function upload(page: Page, fields: { title: string; file: string; knowledgePoints: string }): Promise<void> {
+  await fillUpload(page, fields);
+  const form = page.getByTestId('upload-form');
   // Done, or the form's typed error as the failure message.
   const status = form.getByTestId('upload-status');
   const errors = form.locator('.upload__problems, .action-error');
@@ -120,6 +129,12 @@ describe('resource library in the browser', () => {
     await expect.poll(() => page.url()).not.toContain('token=');
     await expect.poll(() => page.getByRole('heading', { name: '资源库', level: 1 }).count()).toBe(1);
 
+    // Over the limit: the server's TOO_LARGE, in words, and nothing is added.
+    await fillUpload(page, { title: '超大视频', file: oversized, knowledgePoints: '电磁感应' });
+    await expect
+      .poll(() => page.getByTestId('upload-form').locator('.action-error').textContent(), { timeout: 30_000 })
+      .toBe('文件太大，超过了资源库允许的上限。');
+
     await upload(page, { title: VIDEO_TITLE, file: mp4, knowledgePoints: '电磁感应、楞次定律' });
     await upload(page, { title: PDF_TITLE, file: pdf, knowledgePoints: '楞次定律' });
 
@@ -135,7 +150,7 @@ describe('resource library in the browser', () => {
     await page.getByRole('searchbox').fill('');
     await page.getByRole('button', { name: '搜索', exact: true }).click();
     await page.getByRole('radio', { name: '资源' }).check();
-    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(2); // the oversized one was not kept
 
     await page.getByRole('link', { name: VIDEO_TITLE }).click();
     await expect.poll(() => page.url()).toMatch(/\/library\/[A-Za-z0-9_-]+$/);
