@@ -495,8 +495,28 @@ describe.each([
         expect(stored).toEqual(storedBefore);
       };
 
-      it('an oversized upload is 413 TOO_LARGE', async () => {
-        const res = await upload(tags({ title: '太大了' }), { bytes: pdf(MAX_UPLOAD_MB * 1024 * 1024 + 50_000), type: 'application/pdf', name: 'big.pdf' });
+      it('an oversized upload is 413 TOO_LARGE, found while streaming or from its declared length', async () => {
+        // Just over the limit: the store counts the bytes and stops at the limit.
+        const res = await upload(tags({ title: '太大了' }), { bytes: pdf(MAX_UPLOAD_MB * 1024 * 1024 + 20_000), type: 'application/pdf', name: 'big.pdf' });
+        expect(await errorOf(res)).toMatchObject({ status: 413, body: { error: { code: 'TOO_LARGE' } } });
+        await expectNothingLeft();
+        // Far over: refused from Content-Length before anything is stored.
+        const huge = await upload(tags({ title: '太大了' }), { bytes: pdf(3 * MAX_UPLOAD_MB * 1024 * 1024), type: 'application/pdf', name: 'huge.pdf' });
+        expect(await errorOf(huge)).toMatchObject({ status: 413, body: { error: { code: 'TOO_LARGE' } } });
+        await expectNothingLeft();
+      });
+
+      it('a streamed (chunked) oversized upload is stopped at the limit', async () => {
+        const form = new FormData();
+        form.set('metadata', JSON.stringify(tags({ title: '分块上传' })));
+        form.set('file', new Blob([new Uint8Array(pdf(MAX_UPLOAD_MB * 1024 * 1024 + 200_000))], { type: 'application/pdf' }), 'chunked.pdf');
+        const encoded = new Response(form);
+        const res = await fetch(`${lib.url}/api/library/uploads`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokenFor.get('master_teacher')}`, 'content-type': encoded.headers.get('content-type')! },
+          body: encoded.body, // a stream: sent chunked, no Content-Length
+          duplex: 'half',
+        } as RequestInit);
         expect(await errorOf(res)).toMatchObject({ status: 413, body: { error: { code: 'TOO_LARGE' } } });
         await expectNothingLeft();
       });

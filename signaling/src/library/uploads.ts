@@ -18,6 +18,8 @@ const SIGNATURES: Record<UploadContentType, { bytes: number; matches(head: Buffe
   'video/mp4': { bytes: 8, matches: (h) => h.subarray(4, 8).toString('latin1') === 'ftyp' },
 };
 
+const MULTIPART_MARGIN_BYTES = 64 * 1024;
+
 export const MAGIC_MISMATCH = 'file content does not match its declared type';
 
 /** Checks the leading bytes against the declared type, hashes everything that passes, and forwards it. */
@@ -80,6 +82,12 @@ export async function receiveUpload(
   const { library, files, maxBytes } = deps;
   if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
     throw new ClassroomError('BAD_REQUEST', 'uploads are multipart/form-data with a metadata field and a file part');
+  }
+  // A body that announces itself as far over the limit is refused before a byte is stored; the margin covers
+  // the multipart framing and the metadata field. Anything else is measured as it streams.
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_MARGIN_BYTES) {
+    throw new ClassroomError('TOO_LARGE', `file is larger than ${maxBytes} bytes`);
   }
   let bb: busboy.Busboy;
   try {
