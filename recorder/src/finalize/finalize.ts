@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HlsFile, LibraryTags, ManifestFile, RecordingGap, RecordingManifest } from '@dualclass/protocol';
 import { ClassroomError } from '@dualclass/protocol';
@@ -268,12 +268,21 @@ async function verifyOutput(file: string, expectedEnd: number): Promise<{ start:
   return span;
 }
 
-/** The HLS rendition must carry the same media span as the master MP4 it was cut from. */
+/**
+ * The HLS rendition must decode through and carry the same media span as the master MP4 it was cut from. Its end
+ * is read from the last fragment's own timestamps (init segment + last fragment), not from the playlist's EXTINFs.
+ */
 async function verifyHls(playlist: string, main: { start: number; end: number }): Promise<void> {
   await runFfmpeg({ inputs: [{ path: playlist, options: ['-v', 'error', '-xerror'] }], outputs: [{ path: '-', options: ['-map', '0', '-c', 'copy', '-f', 'null'] }] });
+  const dir = path.dirname(playlist);
+  const fragments = (await readFile(playlist, 'utf8')).split('\n').filter((l) => l.endsWith('.m4s'));
+  const last = fragments.at(-1);
   const start = await firstPacketTime(playlist);
-  const tail = await packetSpan(playlist, main.end - main.start - 10);
-  if (start === undefined || !tail) throw new ClassroomError('INTERNAL', 'HLS has no packets');
+  if (!last || start === undefined) throw new ClassroomError('INTERNAL', 'HLS has no fragments');
+  const tailFile = path.join(dir, '..', 'hls-tail.mp4');
+  await writeFile(tailFile, Buffer.concat([await readFile(path.join(dir, 'init.mp4')), await readFile(path.join(dir, last))]));
+  const tail = await packetSpan(tailFile);
+  if (!tail) throw new ClassroomError('INTERNAL', 'HLS last fragment has no packets');
   if (Math.abs(start - main.start) > DURATION_TOLERANCE_SECONDS || Math.abs(tail.end - main.end) > DURATION_TOLERANCE_SECONDS) {
     throw new ClassroomError('INTERNAL', `HLS spans ${start.toFixed(2)}–${tail.end.toFixed(2)} s, the MP4 ${main.start.toFixed(2)}–${main.end.toFixed(2)} s`);
   }

@@ -1,0 +1,192 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DownloadTicketSchema, IssuedLibraryTokenSchema, LessonSchema, LibraryEntrySchema, LibrarySearchResultSchema, type LibraryEntry } from '@dualclass/protocol';
+import { startStack, type Stack } from '../infra/src/stack.ts';
+import { FEED_AUDIO, FEED_VIDEO, startStudioFeed } from '../infra/src/studio-feed.ts';
+import { TestParticipants, ok } from '../signaling/src/testing/participants.ts';
+import { launchChromium } from './support/browser.ts';
+
+/*
+ * A whole recorded lesson: two studio angles from ffmpeg (H.264 + Opus over plain RTP), a classroom in Chromium
+ * that goes on stage, the master audio muted and unmuted, a quiz and a knowledge-point marker; after a 60-second
+ * lesson the library entry becomes ready with chapters, and the MP4 (downloaded through a ticket) and the HLS
+ * (read through the API with a bearer token) are measured and decoded with ffmpeg, and played with hls.js.
+ */
+
+const exec = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const LESSON_SECONDS = 60;
+const MUTED_SECONDS = 5;
+
+let stack: Stack;
+let browser: Browser;
+let participants: TestParticipants;
+let dir: string;
+const feeds: ChildProcess[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ serveClient: true, sfuWorkers: 1 });
+  browser = await launchChromium();
+  participants = new TestParticipants(stack);
+  dir = await mkdtemp(path.join(tmpdir(), 'dualclass-rec-e2e-'));
+});
+
+afterAll(async () => {
+  for (const feed of feeds) feed.kill('SIGKILL');
+  participants?.closeAll();
+  await browser?.close();
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> => {
+  const res = await fetch(new URL(pathname, stack.url), {
+    ...init,
+    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json', ...init.headers },
+  });
+  const body: unknown = await res.json();
+  if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body;
+};
+
+async function packetSpan(input: string, args: string[] = []): Promise<{ start: number; end: number }> {
+  const { stdout } = await exec('ffprobe', ['-v', 'error', ...args, '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', input], { maxBuffer: 64 << 20 });
+  const rows = stdout.trim().split('\n').map((l) => l.split(',').map(Number));
+  return { start: Math.min(...rows.map((r) => r[0]!)), end: Math.max(...rows.map((r) => r[0]! + (r[1] || 0))) };
+}
+
+/** Decodes everything; returns decoded video frames and decoded audio seconds (s16 stereo 48 kHz bytes). */
+async function decode(input: string, args: string[] = []): Promise<{ frames: number; audioSeconds: number }> {
+  const video = await exec('ffmpeg', ['-v', 'error', '-xerror', ...args, '-i', input, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 64 << 20 });
+  const frames = video.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  const audio = await exec('ffmpeg', ['-v', 'error', '-xerror', ...args, '-i', input, '-map', '0:a:0', '-ac', '2', '-ar', '48000', '-f', 's16le', '-'], {
+    maxBuffer: 256 << 20,
+    encoding: 'buffer',
+  });
+  return { frames, audioSeconds: audio.stdout.length / (48_000 * 2 * 2) };
+}
+
+describe('lesson recording', () => {
+  it('publishes a 60-second lesson with two angles, a mute and a stage moment as verified MP4 + HLS with chapters', async () => {
+    const lesson = await stack.admin.createLesson({ title: '电磁感应 录课', subject: '物理', grade: '高二', knowledgePoints: ['楞次定律'] });
+    const room = await stack.admin.createClassroom({ name: '青山二中 高二(3)班' });
+    await stack.admin.pairClassroom(lesson.id, room.id);
+
+    // Studio angles are live before class starts, as in a real studio.
+    const teacherCam = await stack.admin.createIngest(lesson.id, { label: '教师特写', video: FEED_VIDEO, audio: FEED_AUDIO });
+    const benchCam = await stack.admin.createIngest(lesson.id, { label: '实验台', video: FEED_VIDEO });
+    feeds.push(startStudioFeed(teacherCam, { width: 640, height: 360, bitrateKbps: 600 }));
+    feeds.push(startStudioFeed(benchCam, { width: 640, height: 360, bitrateKbps: 600, pattern: 'smptebars' }));
+    await sleep(1_500);
+
+    const master = await participants.join(lesson.id, 'master_teacher', { displayName: '王老师' });
+    const device = await stack.admin.issueToken(lesson.id, { role: 'classroom_device', displayName: '青山二中 高二(3)班', classroomId: room.id });
+    const started = LessonSchema.parse(await ok(master.socket, 'lesson:start'));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(new URL(device.joinPath, stack.url).href);
+
+    const at = async (second: number) => sleep(Math.max(0, Date.parse(started.startedAt!) + second * 1000 - Date.now()));
+    await at(10);
+    await ok(master.socket, 'participant:mute', { participantId: teacherCam.participantId, kind: 'audio', muted: true });
+    await at(15);
+    await ok(master.socket, 'participant:mute', { participantId: teacherCam.participantId, kind: 'audio', muted: false });
+    await at(20);
+    await ok(master.socket, 'stage:invite', { participantId: device.participantId });
+    await at(28);
+    await ok(master.socket, 'quiz:launch', {
+      question: '闭合线圈中磁通量增大时，感应电流的磁场方向？',
+      kind: 'single',
+      options: [
+        { id: 'A', text: '与原磁场相同' },
+        { id: 'B', text: '与原磁场相反' },
+      ],
+      correct: ['B'],
+      knowledgePoint: '楞次定律',
+      timeLimitSeconds: 10,
+    });
+    await at(36);
+    await ok(master.socket, 'stage:remove', { participantId: device.participantId });
+    await at(45);
+    await ok(master.socket, 'lesson:markKnowledgePoint', { knowledgePoint: '右手定则' });
+    await at(LESSON_SECONDS);
+    const ended = LessonSchema.parse(await ok(master.socket, 'lesson:end'));
+    const endedAtMs = Date.now();
+    const lessonSeconds = (Date.parse(ended.endedAt!) - Date.parse(started.startedAt!)) / 1000;
+    await page.close();
+
+    // The library entry is there at once (processing) and becomes ready after verification.
+    const search = LibrarySearchResultSchema.parse(await api(`/api/library/entries?q=${encodeURIComponent('电磁感应')}`));
+    const summary = search.items.find((e) => e.lessonId === lesson.id);
+    expect(summary).toBeDefined();
+    let entry: LibraryEntry;
+    for (;;) {
+      entry = LibraryEntrySchema.parse(await api(`/api/library/entries/${summary!.id}`));
+      if (entry.status === 'ready' || entry.status === 'failed') break;
+      expect(Date.now() - endedAtMs).toBeLessThan(60_000);
+      await sleep(250);
+    }
+    console.log(`lesson end → library entry ready: ${((Date.now() - endedAtMs) / 1000).toFixed(2)} s`);
+    expect(entry.failureReason).toBeNull();
+    expect(entry.status).toBe('ready');
+    expect(entry.gaps).toEqual([]);
+    expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
+
+    const kinds = entry.chapters.map((c) => c.kind);
+    expect(kinds).toEqual(['start', 'stage', 'quiz', 'knowledge_point']);
+    const chapterAt = (kind: string) => entry.chapters.find((c) => c.kind === kind)!.atSeconds;
+    expect(Math.abs(chapterAt('stage') - 20)).toBeLessThan(2);
+    expect(Math.abs(chapterAt('quiz') - 28)).toBeLessThan(2);
+    expect(Math.abs(chapterAt('knowledge_point') - 45)).toBeLessThan(2);
+    expect(entry.chapters.find((c) => c.kind === 'stage')!.title).toContain('青山二中 高二(3)班');
+
+    // The master MP4, downloaded the way a teacher would: ticket, then the file.
+    const main = entry.files.find((f) => f.role === 'main')!;
+    const ticket = DownloadTicketSchema.parse(await api(`/api/library/entries/${entry.id}/files/${main.id}/download`, { method: 'POST' }));
+    const mp4 = path.join(dir, 'main.mp4');
+    await writeFile(mp4, Buffer.from(await (await fetch(new URL(ticket.url, stack.url))).arrayBuffer()));
+    const { stdout: probed } = await exec('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', mp4]);
+    const info = JSON.parse(probed) as { format: { duration: string }; streams: { codec_name: string }[] };
+    expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
+    expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
+    const mp4Span = await packetSpan(mp4);
+    expect(Math.abs(mp4Span.end - lessonSeconds)).toBeLessThan(1);
+    const decoded = await decode(mp4);
+    expect(decoded.frames).toBeGreaterThan(28 * (lessonSeconds - 2));
+    // The master audio was hard-muted for 5 s: no packets were sent, so that stretch holds no samples.
+    expect(decoded.audioSeconds).toBeGreaterThan(lessonSeconds - MUTED_SECONDS - 2);
+    expect(decoded.audioSeconds).toBeLessThan(lessonSeconds - MUTED_SECONDS + 1);
+
+    // HLS through the API, with the bearer header a player sends.
+    const hlsUrl = new URL(entry.hlsPath!, stack.url).href;
+    const headers = ['-headers', `Authorization: Bearer ${stack.adminApiKey}\r\n`];
+    const hlsSpan = await packetSpan(hlsUrl, headers);
+    expect(Math.abs(hlsSpan.end - lessonSeconds)).toBeLessThan(1);
+    const hlsDecoded = await decode(hlsUrl, headers);
+    expect(hlsDecoded.frames).toBeGreaterThan(28 * (lessonSeconds - 2));
+    expect(hlsDecoded.audioSeconds).toBeGreaterThan(lessonSeconds - MUTED_SECONDS - 2);
+
+    // The other angle and the stage moment are extra files.
+    expect(entry.files.filter((f) => f.role === 'angle').map((f) => f.label)).toEqual(['实验台']);
+    expect(entry.files.filter((f) => f.role === 'stage').map((f) => f.label)).toEqual(['青山二中 高二(3)班']);
+    expect(entry.files.some((f) => f.role === 'thumbnail')).toBe(true);
+
+    // And a teacher plays it in the library page with hls.js, seeking by chapter.
+    const token = IssuedLibraryTokenSchema.parse(await api('/api/library/tokens', { method: 'POST', body: JSON.stringify({ role: 'master_teacher', displayName: '王老师' }) }));
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await viewer.goto(new URL(`/library/${entry.id}#token=${token.token}`, stack.url).href);
+    const video = viewer.getByTestId('library-video');
+    await video.waitFor({ timeout: 30_000 });
+    await viewer.getByTestId('chapter').filter({ hasText: '随堂测验' }).click();
+    await expect
+      .poll(() => video.evaluate((v: HTMLVideoElement) => ({ t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames })), { timeout: 20_000 })
+      .toMatchObject({ t: expect.any(Number) });
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(chapterAt('quiz') + 0.5);
+    expect(await video.evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames)).toBeGreaterThan(0);
+    await viewer.close();
+  }, 240_000);
+});
