@@ -13,7 +13,8 @@ import { launchChromium } from './support/browser.ts';
  * The resource library in the browser: a master teacher uploads a generated MP4 and a tiny PDF through the
  * library page's upload form, finds the video again by a Chinese substring of its title, opens it and the
  * browser decodes it; a student sees the entry without any download button, and the server refuses a
- * student's download with a typed FORBIDDEN. (Recording → HLS playback is the recording e2e's.)
+ * student's download with a typed FORBIDDEN; the studio's recording indicator pauses and resumes.
+ * (Recording → HLS playback is the recording e2e's.)
  */
 
 const run = promisify(execFile);
@@ -215,6 +216,27 @@ describe('resource library in the browser', () => {
     expect(refused.status).toBe(403);
     const wire = WireErrorSchema.parse(((await refused.json()) as { error?: unknown }).error);
     expect(wire.code).toBe('FORBIDDEN');
+    await page.close();
+  });
+});
+
+describe('studio recording controls', () => {
+  it('the master sees 录制中 once live, pauses and resumes the recording', async () => {
+    const lesson = await stack.admin.createLesson({ title: '录制控制 测试课', knowledgePoints: ['楞次定律'] });
+    const issued = await stack.admin.issueToken(lesson.id, { role: 'master_teacher', displayName: '王老师' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (err) => console.error('[studio page error]', err));
+    await page.goto(new URL(issued.joinPath, stack.url).href);
+    await page.getByRole('button', { name: /开始上课/ }).click({ timeout: 30_000 });
+    const state = page.getByTestId('recording-state');
+    await expect.poll(() => state.getAttribute('data-phase'), { timeout: 30_000 }).toBe('recording');
+    expect(await state.innerText()).toBe('录制中');
+
+    await page.getByRole('button', { name: '暂停录制' }).click();
+    await expect.poll(() => state.getAttribute('data-phase'), { timeout: 15_000 }).toBe('paused');
+    expect(await state.innerText()).toBe('录制已暂停');
+    await page.getByRole('button', { name: '继续录制' }).click();
+    await expect.poll(() => state.getAttribute('data-phase'), { timeout: 15_000 }).toBe('recording');
     await page.close();
   });
 });
