@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } fro
 import { useTranslation } from 'react-i18next';
 import { HlsPlayer } from '../components/HlsPlayer.tsx';
 import { EntryTags, LibraryStatusBadge, ProgressBar, Thumbnail, useLibrary } from '../components/LibraryParts.tsx';
-import { Link } from '../components/navigation.tsx';
+import { Link, useDocumentTitle } from '../components/navigation.tsx';
 import { StatusBanner } from '../components/StatusBanner.tsx';
 import { ActionError, describeError, useAction } from '../components/useAction.tsx';
 import {
@@ -109,6 +109,7 @@ export function LibraryEntryView({ id }: { id: string }) {
 function EntryPage({ entry, headingRef, onChanged }: { entry: LibraryEntry; headingRef: RefObject<HTMLHeadingElement | null>; onChanged: () => void }) {
   const { t, i18n } = useTranslation();
   const { api } = useLibrary();
+  useDocumentTitle(`${entry.title} · ${t('library.title')}`);
   const videoRef = useRef<HTMLVideoElement | null>(null);
   const [time, setTime] = useState(0);
   const chapters = useMemo(() => sortChapters(entry.chapters), [entry.chapters]);

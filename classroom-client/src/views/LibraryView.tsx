@@ -12,7 +12,7 @@ import {
   useLibrary,
   type LibrarySession,
 } from '../components/LibraryParts.tsx';
-import { Link, navigate, useLocation } from '../components/navigation.tsx';
+import { Link, navigate, useDocumentTitle, useLocation } from '../components/navigation.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { StatusBanner } from '../components/StatusBanner.tsx';
 import { UploadForm } from '../components/UploadForm.tsx';
@@ -138,6 +138,7 @@ type Loaded<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'err
 /** Search box, filters, results and paging; the query lives in the page URL so back/forward and links keep it. */
 function LibrarySearchView() {
   const { t } = useTranslation();
+  useDocumentTitle(`${t('library.title')} · ${t('app.name')}`);
   const { api, may, onUnauthenticated } = useLibrary();
   const { search } = useLocation();
   const query = useMemo(() => parseSearchParams(search), [search]);
