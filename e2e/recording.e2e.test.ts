@@ -123,14 +123,17 @@ describe('lesson recording', () => {
     const search = LibrarySearchResultSchema.parse(await api(`/api/library/entries?q=${encodeURIComponent('电磁感应')}`));
     const summary = search.items.find((e) => e.lessonId === lesson.id);
     expect(summary).toBeDefined();
+    // Ready (playable) once the master view and its HLS are in; complete when the manifest is listed too.
     let entry: LibraryEntry;
+    let playableAfter: number | undefined;
     for (;;) {
       entry = LibraryEntrySchema.parse(await api(`/api/library/entries/${summary!.id}`));
-      if (entry.status === 'ready' || entry.status === 'failed') break;
+      if (entry.status === 'ready') playableAfter ??= (Date.now() - endedAtMs) / 1000;
+      if (entry.status === 'failed' || entry.files.some((f) => f.role === 'manifest')) break;
       expect(Date.now() - endedAtMs).toBeLessThan(60_000);
       await sleep(250);
     }
-    console.log(`lesson end → library entry ready: ${((Date.now() - endedAtMs) / 1000).toFixed(2)} s`);
+    console.log(`lesson end → playable ${playableAfter?.toFixed(2)} s, complete ${((Date.now() - endedAtMs) / 1000).toFixed(2)} s`);
     expect(entry.failureReason).toBeNull();
     expect(entry.status).toBe('ready');
     expect(entry.gaps).toEqual([]);
@@ -156,7 +159,7 @@ describe('lesson recording', () => {
     const mp4Span = await packetSpan(mp4);
     expect(Math.abs(mp4Span.end - lessonSeconds)).toBeLessThan(1);
     const decoded = await decode(mp4);
-    expect(decoded.frames).toBeGreaterThan(28 * (lessonSeconds - 2));
+    expect(decoded.frames).toBeGreaterThan(20 * (lessonSeconds - 2));
     // The master audio was hard-muted for 5 s: no packets were sent, so that stretch holds no samples.
     expect(decoded.audioSeconds).toBeGreaterThan(lessonSeconds - MUTED_SECONDS - 2);
     expect(decoded.audioSeconds).toBeLessThan(lessonSeconds - MUTED_SECONDS + 1);
@@ -167,7 +170,7 @@ describe('lesson recording', () => {
     const hlsSpan = await packetSpan(hlsUrl, headers);
     expect(Math.abs(hlsSpan.end - lessonSeconds)).toBeLessThan(1);
     const hlsDecoded = await decode(hlsUrl, headers);
-    expect(hlsDecoded.frames).toBeGreaterThan(28 * (lessonSeconds - 2));
+    expect(hlsDecoded.frames).toBeGreaterThan(20 * (lessonSeconds - 2));
     expect(hlsDecoded.audioSeconds).toBeGreaterThan(lessonSeconds - MUTED_SECONDS - 2);
 
     // The other angle and the stage moment are extra files.

@@ -3,6 +3,7 @@ import {
   ClassroomSchema,
   CreateIngestSchema,
   IngestInfoSchema,
+  IssuedLibraryTokenSchema,
   IssuedTokenSchema,
   LessonSchema,
   WireErrorSchema,
@@ -10,6 +11,8 @@ import {
   type CreateClassroom,
   type CreateLesson,
   type IngestInfo,
+  type IssueLibraryToken,
+  type IssuedLibraryToken,
   type IssueToken,
   type IssuedToken,
   type Lesson,
@@ -66,5 +69,8 @@ export class AdminClient {
   }
   createIngest(lessonId: string, input: z.input<typeof CreateIngestSchema>): Promise<IngestInfo> {
     return this.#request('POST', `/lessons/${lessonId}/ingest`, IngestInfoSchema, input);
+  }
+  issueLibraryToken(input: IssueLibraryToken): Promise<IssuedLibraryToken> {
+    return this.#request('POST', '/library/tokens', IssuedLibraryTokenSchema, input);
   }
 }

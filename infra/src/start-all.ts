@@ -38,6 +38,8 @@ const roles: [string, string][] = [
 ];
 console.log(`\n双师课堂 is running — demo lesson “${demo.lesson.title}” is live.\n`);
 for (const [name, link] of roles) console.log(`  ${name}:\n    ${new URL(link, publicUrl).href}\n`);
+const library = await stack.admin.issueLibraryToken({ role: 'admin', displayName: '管理员', ttlSeconds: 7 * 24 * 3600 });
+console.log(`  资源库 Resource library (recordings appear here after class):\n    ${new URL(library.path, publicUrl).href}\n`);
 console.log(`  Admin API key (Authorization: Bearer …): ${stack.adminApiKey}`);
 console.log('  Press Ctrl+C to stop.\n');
 

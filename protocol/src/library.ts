@@ -145,6 +145,7 @@ export type IssueLibraryToken = z.infer<typeof IssueLibraryTokenSchema>;
 export const LibraryTokenClaimsSchema = z.object({ sub: IdSchema, role: RoleSchema, name: textField(60) });
 export type LibraryTokenClaims = z.infer<typeof LibraryTokenClaimsSchema>;
 export const IssuedLibraryTokenSchema = z.object({ token: z.string(), expiresAt: z.iso.datetime(), path: z.string() });
+export type IssuedLibraryToken = z.infer<typeof IssuedLibraryTokenSchema>;
 
 /** Upload types the library accepts, checked against the file's leading bytes, not only its declared type. */
 export const UPLOAD_TYPES = {

@@ -89,6 +89,8 @@ export const recorderRpcMethods = {
 
 export const recorderNotifications = {
   'recording.progress': z.object({ ...Lesson, phase: RecordingPhaseSchema, progress: z.number().min(0).max(1).nullable() }),
+  /** The master view and its HLS are verified and stored: the entry can be played while the rest is finished. */
+  'recording.playable': z.object({ ...Lesson, manifest: RecordingManifestSchema }),
   'recording.published': z.object({ ...Lesson, manifest: RecordingManifestSchema }),
   'recording.failed': z.object({ ...Lesson, reason: z.string() }),
 } as const satisfies Record<string, z.ZodType>;

@@ -19,8 +19,11 @@ const RecorderEnvSchema = z
     RECORDER_MEDIA_IP: env(z.ipv4().or(z.ipv6()).default('127.0.0.1')),
     RECORDER_MIN_PORT: env(udpPort.default(50_000)),
     RECORDER_MAX_PORT: env(udpPort.default(59_998)),
-    /** A crash loses at most one segment; the recorder asks for a keyframe this often so video can be cut. */
-    RECORDER_SEGMENT_SECONDS: env(z.coerce.number().min(1).max(30).default(4)),
+    /**
+     * Raw segment length. A crash loses under a second whatever this is (clusters are flushed every 0.5 s); the
+     * recorder asks for a keyframe this often so video can be cut, and every keyframe costs every viewer bitrate.
+     */
+    RECORDER_SEGMENT_SECONDS: env(z.coerce.number().min(1).max(30).default(8)),
     LOG_LEVEL: env(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   })
   .refine((e) => e.RECORDER_MIN_PORT < e.RECORDER_MAX_PORT, { message: 'RECORDER_MIN_PORT must be below RECORDER_MAX_PORT' });

@@ -125,8 +125,11 @@ export class LessonRecording {
     await this.deps.sfu.call('participant.close', { lessonId: this.lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined);
   }
 
-  /** Verified, published files; raw segments are deleted only once that has succeeded. */
-  async finalize(): Promise<RecordingManifest> {
+  /**
+   * Verified, published files; raw segments are deleted only once that has succeeded. `onPlayable` hears of the
+   * master view and its HLS as soon as those are published, before the other angles and stage files.
+   */
+  async finalize(onPlayable?: (manifest: RecordingManifest) => void): Promise<RecordingManifest> {
     if (this.#endMs === null) throw new ClassroomError('INVALID_STATE', 'recording has not stopped');
     const manifest = await finalizeRecording({
       lessonId: this.lessonId,
@@ -139,6 +142,7 @@ export class LessonRecording {
       store: this.deps.store,
       dir: this.dir,
       progress: (p) => this.#setPhase('finalizing', p),
+      onPlayable,
       log: this.deps.log,
     });
     this.#setPhase('published', 1);

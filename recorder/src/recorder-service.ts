@@ -72,7 +72,7 @@ export class RecorderService {
         const lesson = this.#lesson(lessonId);
         await lesson.stop(Date.parse(endedAt));
         // The answer says capture has stopped and finalizing begun; the result comes as recording.published or .failed.
-        lesson.finalize().then(
+        lesson.finalize((manifest) => this.notify('recording.playable', { lessonId, manifest })).then(
           (manifest) => {
             this.log.info({ lessonId, files: manifest.files.length, gaps: manifest.gaps.length }, 'recording published');
             this.notify('recording.published', { lessonId, manifest });

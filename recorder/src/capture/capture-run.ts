@@ -4,7 +4,10 @@ import type { FfmpegCommand } from 'fluent-ffmpeg';
 import { buildCommand, timemarkSeconds } from '../ffmpeg/command.ts';
 import { waitUntilBound } from '../ffmpeg/udp-ports.ts';
 
-/** One raw segment: run-relative media time in seconds, as ffmpeg's segment list reports it. */
+/**
+ * One raw segment: run-relative media time in seconds, as ffmpeg's segment list reports it. The file's own
+ * timestamps start near zero (so the concat demuxer can place it without probing it).
+ */
 export interface RawSegment {
   file: string;
   start: number;
@@ -35,6 +38,7 @@ export class CaptureRun {
   exit: RunExit = 'running';
   #command: FfmpegCommand | undefined;
   #stopping = false;
+  #forced = false;
   #exited: Promise<void>;
   #markExited!: () => void;
 
@@ -44,6 +48,18 @@ export class CaptureRun {
   ) {
     this.dir = dir;
     this.#exited = new Promise((resolve) => (this.#markExited = resolve));
+  }
+
+  /**
+   * The run's packets as one file, when that file is complete: the run stopped on our first SIGINT. A run that
+   * crashed, or had to be interrupted (no packets flowing), may have lost the file's unflushed tail.
+   */
+  get wholeFile(): string | undefined {
+    return this.exit === 'stopped' && !this.#forced ? this.#continuousFile : undefined;
+  }
+
+  get #continuousFile(): string {
+    return path.join(this.dir, 'run.mkv');
   }
 
   /** Starts ffmpeg and resolves once it has bound the RTP port, so the SFU may start sending. */
@@ -57,9 +73,12 @@ export class CaptureRun {
             '-map', '0', '-c', 'copy',
             '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'matroska',
             '-segment_list', path.join(this.dir, 'segments.csv'), '-segment_list_type', 'csv',
-            '-reset_timestamps', '0', '-segment_format_options', 'flush_packets=1:cluster_time_limit=500', '-stats_period', '0.25',
+            '-reset_timestamps', '1', '-segment_format_options', 'flush_packets=1:cluster_time_limit=500', '-stats_period', '0.25',
           ],
         },
+        // The same packets as one file: when the run ends cleanly, finalizing reads this instead of opening every
+        // segment. The segments stay the crash-safe copy and the unit of verification.
+        { path: this.#continuousFile, options: ['-map', '0', '-c', 'copy', '-f', 'matroska'] },
       ],
     });
     this.#command = cmd;
@@ -90,7 +109,10 @@ export class CaptureRun {
     if (this.exit !== 'running') return;
     this.#stopping = true;
     this.#command?.kill('SIGINT');
-    const again = setTimeout(() => this.#command?.kill('SIGINT'), SECOND_SIGINT_MS);
+    const again = setTimeout(() => {
+      this.#forced = true;
+      this.#command?.kill('SIGINT');
+    }, SECOND_SIGINT_MS);
     const kill = setTimeout(() => this.#command?.kill('SIGKILL'), STOP_GRACE_MS);
     await this.#exited;
     clearTimeout(again);

@@ -38,8 +38,8 @@ export async function packetSpan(file: string, fromSeconds?: number): Promise<{ 
   return { start: Math.min(...all.map((p) => Number(p.pts_time))), end: Math.max(...all.map(end)) };
 }
 
-/** Start of a file's media, reading only its first packets. */
+/** Start of a file's media (earliest stream), reading only its first two seconds of packets. */
 export async function firstPacketTime(file: string): Promise<number | undefined> {
-  const first = (await packets(file, ['-read_intervals', '%+#5'])).map((p) => Number(p.pts_time)).filter(Number.isFinite);
+  const first = (await packets(file, ['-read_intervals', '%+2'])).map((p) => Number(p.pts_time)).filter(Number.isFinite);
   return first.length ? Math.min(...first) : undefined;
 }

@@ -1,17 +1,34 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import pMap from 'p-map';
 import path from 'node:path';
 import type { HlsFile, LibraryTags, ManifestFile, RecordingGap, RecordingManifest } from '@dualclass/protocol';
 import { ClassroomError } from '@dualclass/protocol';
 import type { Logger } from 'pino';
 import type { FileStore } from '../storage/file-store.ts';
-import type { TrackCapture } from '../capture/track-capture.ts';
-import type { SegmentVerifier } from '../capture/segment-verifier.ts';
+import type { RecordingTrack } from '@dualclass/protocol';
+import type { RawSegment, RunExit } from '../capture/capture-run.ts';
 import { ffprobe, runFfmpeg } from '../ffmpeg/command.ts';
 import { firstPacketTime, packetSpan } from '../ffmpeg/probe.ts';
 import { isH264, type TapCodec } from '../ffmpeg/sdp.ts';
 import { RecordingClock, clockLabel, concatEntries, concatScript, planTrack, type Interval, type Placed, type PlannedRun } from './timeline.ts';
+
+/** What finalizing reads of a capture (TrackCapture and CaptureRun in a live recording). */
+export interface CapturedRun {
+  readonly dir: string;
+  /** The run's packets in one file, when complete (see CaptureRun). */
+  readonly wholeFile?: string;
+  readonly anchorMs: number | null;
+  readonly exit: RunExit;
+  segments(): Promise<RawSegment[]>;
+}
+export interface CapturedTrack {
+  readonly track: RecordingTrack;
+  readonly codec: TapCodec | undefined;
+  readonly runs: readonly CapturedRun[];
+  readonly log: Logger;
+}
 
 export interface FinalizeInput {
   lessonId: string;
@@ -19,18 +36,22 @@ export interface FinalizeInput {
   startMs: number;
   endMs: number;
   pauses: Interval[];
-  tracks: TrackCapture[];
-  verifier: SegmentVerifier;
+  tracks: CapturedTrack[];
+  /** Decodes a raw segment once (most were decoded during the lesson); false drops it as a gap. */
+  verifier: { verify(file: string): Promise<boolean> };
   store: FileStore;
   /** The lesson's work folder; outputs are written under `<dir>/out` before upload. */
   dir: string;
   progress: (fraction: number) => void;
+  /** Called once the master view, its HLS and the thumbnail are published, before the other outputs are done. */
+  onPlayable?: (manifest: RecordingManifest) => void;
   log: Logger;
 }
 
 /** Published files may differ from the plan by this much before verification refuses them. */
 const DURATION_TOLERANCE_SECONDS = 1.5;
 const HLS_SEGMENT_SECONDS = 6;
+const HLS_PLAYLIST = 'index.m3u8';
 
 interface StreamGroup {
   key: string;
@@ -58,7 +79,7 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   const gaps: RecordingGap[] = [];
 
   // 1. Every segment verified (most already were during the lesson) and placed on the recording's timeline.
-  const planned = new Map<TrackCapture, { segments: Placed[]; end: number }>();
+  const planned = new Map<CapturedTrack, { segments: Placed[]; end: number }>();
   for (const track of input.tracks) {
     if (!track.codec) continue;
     const runs = await plannedRuns(track, input.verifier);
@@ -74,73 +95,75 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   const main = outputs[0];
   if (!main) throw new ClassroomError('INVALID_STATE', 'nothing was recorded');
   const outDir = path.join(input.dir, 'out');
+  // A fresh folder: the store may hold hard links to a previous attempt's files, which must never be rewritten.
+  await rm(outDir, { recursive: true, force: true });
   await mkdir(path.join(outDir, 'hls'), { recursive: true });
-  const files: { role: ManifestFile['role']; label: string; file: string; contentType: string; duration: number | null }[] = [];
-  let mainSpan = { start: 0, end: 0 };
-  let hls: { dir: string; playlist: string } | null = null;
-
-  for (const [index, output] of outputs.entries()) {
-    const { file, contentType, withHls } = await writeOutput(output, outDir, index === 0);
-    if (withHls) hls = { dir: path.join(outDir, 'hls'), playlist: 'index.m3u8' };
-    const expectedEnd = Math.max(output.video?.end ?? 0, output.audio?.end ?? 0);
-    const span = await verifyOutput(file, expectedEnd);
-    if (index === 0) mainSpan = span;
-    files.push({ role: output.role, label: output.label, file, contentType, duration: span.end });
-    input.progress(0.3 + (0.4 * (index + 1)) / outputs.length);
-  }
-  if (hls) await verifyHls(path.join(hls.dir, hls.playlist), mainSpan);
-
-  if (main.video) {
-    const thumb = path.join(outDir, 'thumbnail.jpg');
-    const at = Math.min(3, Math.max(0, (files[0]!.duration ?? 0) / 2));
-    await runFfmpeg({ inputs: [{ path: files[0]!.file, options: ['-ss', at.toFixed(2)] }], outputs: [{ path: thumb, options: ['-frames:v', '1', '-vf', 'scale=480:-2', '-q:v', '4', '-y'] }] });
-    files.push({ role: 'thumbnail', label: 'thumbnail', file: thumb, contentType: 'image/jpeg', duration: null });
-  }
-  input.progress(0.75);
-
-  // 3. Publish: checksums and upload; the manifest names every stored object.
   const prefix = `recordings/${input.lessonId}`;
-  const manifestFiles: ManifestFile[] = [];
-  for (const f of files) {
-    const name = path.basename(f.file);
-    const key = `${prefix}/${name}`;
-    const stored = await input.store.putFile(key, f.file, f.contentType);
-    manifestFiles.push({
-      role: f.role,
-      label: f.label,
-      storageKey: key,
-      fileName: downloadName(input.tags.title, f.label, name),
-      contentType: f.contentType,
-      bytes: stored.bytes,
-      sha256: await sha256(f.file),
-      durationSeconds: f.duration === null ? null : round(f.duration),
+
+  // 3. Independent jobs, each remux → verify → checksum and upload, two at a time so both cores stay busy and
+  // one job's flush to disk overlaps another's remux. The master view's HLS rendition is its own job.
+  const jobs: (() => Promise<Published>)[] = outputs.map((output, index) => async () => {
+    if (index > 0) {
+      // An extra angle or stage file that cannot be made or verified is listed as lost; the lesson still publishes.
+      return publishOutput(output, index).catch((err: unknown) => {
+        input.log.error({ err, output: output.name }, 'output failed; listed as a gap');
+        const span = groupSpan(output);
+        gaps.push({ track: output.label, fromSeconds: round(span.start), toSeconds: round(span.end), reason: 'output failed verification' });
+        return { files: [], hls: null };
+      });
+    }
+    return publishOutput(output, index);
+  });
+  async function publishOutput(output: Output, index: number): Promise<Published> {
+    const file = await remuxOutput(output, outDir);
+    // Storing may run alongside verification: nothing refers to a stored object until the manifest names it,
+    // and the manifest is only built from jobs whose verification passed.
+    const [span, stored] = await Promise.all([
+      verifyOutput(file.path, groupSpan(output)),
+      publish(input, prefix, file.path, { role: output.role, label: output.label, contentType: file.contentType }),
+    ]);
+    const published: ManifestFile[] = [{ ...stored, durationSeconds: round(span.end) }];
+    if (index === 0 && output.video) published.push(await publish(input, prefix, await thumbnail(file.path, span, outDir), { role: 'thumbnail', label: 'thumbnail', contentType: 'image/jpeg' }));
+    return { files: published, hls: null };
+  }
+  if (isHlsReady(main)) {
+    jobs.splice(1, 0, async () => {
+      const hlsDir = path.join(outDir, 'hls');
+      await writeHls(main, hlsDir, outDir);
+      const [start, files] = await Promise.all([verifyHls(path.join(hlsDir, HLS_PLAYLIST), groupSpan(main)), pMap(
+        (await readdir(hlsDir)).sort(),
+        async (name): Promise<HlsFile> => {
+          const key = `${prefix}/hls/${name}`;
+          const contentType = name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : name.endsWith('.m4s') ? 'video/iso.segment' : 'video/mp4';
+          await input.store.putFile(key, path.join(hlsDir, name), contentType);
+          return { name, storageKey: key, contentType };
+        },
+        { concurrency: 16 },
+      )]);
+      return { files: [], hls: { playlist: HLS_PLAYLIST, files, start } };
     });
   }
-  let hlsManifest: RecordingManifest['hls'] = null;
-  if (hls) {
-    const hlsFiles: HlsFile[] = [];
-    for (const name of (await readdir(hls.dir)).sort()) {
-      const key = `${prefix}/hls/${name}`;
-      const contentType = name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : name.endsWith('.m4s') ? 'video/iso.segment' : 'video/mp4';
-      await input.store.putFile(key, path.join(hls.dir, name), contentType);
-      hlsFiles.push({ name, storageKey: key, contentType });
-    }
-    hlsManifest = { playlist: hls.playlist, files: hlsFiles };
-  }
-  input.progress(0.95);
+  // The master view and its HLS are the first two jobs; once both are in, the entry can already be played.
+  const playableJobs = isHlsReady(main) ? 2 : 1;
+  const finished: Published[] = [];
+  let done = 0;
+  const results = await pMap(
+    jobs,
+    async (job, index) => {
+      const began = performance.now();
+      const result = await job();
+      input.log.debug({ job: index, ms: Math.round(performance.now() - began) }, 'finalize job done');
+      input.progress(0.3 + (0.65 * ++done) / jobs.length);
+      finished[index] = result;
+      if (index < playableJobs && finished.slice(0, playableJobs).filter(Boolean).length === playableJobs && jobs.length > playableJobs) {
+        input.onPlayable?.(manifestOf(input, duration, gaps, finished.filter(Boolean)));
+      }
+      return result;
+    },
+    { concurrency: 2 },
+  );
 
-  const manifest: RecordingManifest = {
-    lessonId: input.lessonId,
-    startedAt: new Date(input.startMs).toISOString(),
-    endedAt: new Date(input.endMs).toISOString(),
-    durationSeconds: round(duration),
-    playbackOffsetSeconds: hls ? round(mainSpan.start) : 0,
-    paused: input.pauses.map((p) => ({ from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString() })),
-    files: manifestFiles,
-    hls: hlsManifest,
-    gaps: gaps.sort((a, b) => a.fromSeconds - b.fromSeconds),
-    tags: input.tags,
-  };
+  const manifest = manifestOf(input, duration, gaps, results);
   const manifestPath = path.join(outDir, 'manifest.json');
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
   const stored = await input.store.putFile(`${prefix}/manifest.json`, manifestPath, 'application/json');
@@ -158,7 +181,23 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   return manifest;
 }
 
-async function plannedRuns(track: TrackCapture, verifier: SegmentVerifier): Promise<PlannedRun[]> {
+function manifestOf(input: FinalizeInput, duration: number, gaps: RecordingGap[], results: Published[]): RecordingManifest {
+  const hls = results.find((r) => r.hls)?.hls;
+  return {
+    lessonId: input.lessonId,
+    startedAt: new Date(input.startMs).toISOString(),
+    endedAt: new Date(input.endMs).toISOString(),
+    durationSeconds: round(duration),
+    playbackOffsetSeconds: hls ? round(hls.start) : 0,
+    paused: input.pauses.map((p) => ({ from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString() })),
+    files: results.flatMap((r) => r.files),
+    hls: hls ? { playlist: hls.playlist, files: hls.files } : null,
+    gaps: [...gaps].sort((a, b) => a.fromSeconds - b.fromSeconds),
+    tags: input.tags,
+  };
+}
+
+async function plannedRuns(track: CapturedTrack, verifier: FinalizeInput['verifier']): Promise<PlannedRun[]> {
   const runs: PlannedRun[] = [];
   for (const run of track.runs) {
     if (run.anchorMs === null) continue; // no packet ever reached this run
@@ -166,22 +205,25 @@ async function plannedRuns(track: TrackCapture, verifier: SegmentVerifier): Prom
     const listed = await run.segments();
     track.log.debug({ dir: run.dir, exit: run.exit, anchor: run.anchorMs, segs: listed.map((s) => [path.basename(s.file), s.start, s.end, s.partial]) }, 'run');
     for (const seg of listed) {
-      let { start, end } = seg;
+      const { start } = seg;
+      let { end } = seg;
       if (seg.partial) {
-        // A crash left this one without a list entry: its packets say what survived.
+        // A crash or stop left this one without a list entry: it starts where the last listed one ended, and
+        // its packets say how much survived.
         const span = await packetSpan(seg.file).catch(() => undefined);
         if (!span) continue;
-        ({ start, end } = span);
+        end = start + span.end;
       }
       const ok = await verifier.verify(seg.file);
       segments.push({ file: seg.file, wallStartMs: run.anchorMs + start * 1000, length: Math.max(0, end - start), ok });
     }
-    runs.push({ segments, crashed: run.exit === 'crashed' });
+    const whole = run.wholeFile && (await stat(run.wholeFile).then(() => run.wholeFile, () => undefined));
+    runs.push({ segments, crashed: run.exit === 'crashed', whole });
   }
   return runs;
 }
 
-function planOutputs(tracks: TrackCapture[], planned: Map<TrackCapture, { segments: Placed[]; end: number }>): Output[] {
+function planOutputs(tracks: CapturedTrack[], planned: Map<CapturedTrack, { segments: Placed[]; end: number }>): Output[] {
   const groups = new Map<string, StreamGroup>();
   const order: string[] = [];
   for (const track of tracks) {
@@ -218,10 +260,23 @@ function planOutputs(tracks: TrackCapture[], planned: Map<TrackCapture, { segmen
   return outputs;
 }
 
-/** One remux (no re-encoding) of the output's streams from their segments; the master view also yields HLS. */
-async function writeOutput(output: Output, outDir: string, isMain: boolean): Promise<{ file: string; contentType: string; withHls: boolean }> {
-  const mp4 = !output.video || isH264(output.video.codec);
-  const file = path.join(outDir, `${output.name}.${mp4 ? 'mp4' : 'webm'}`);
+interface Published {
+  files: ManifestFile[];
+  hls: { playlist: string; files: HlsFile[]; start: number } | null;
+}
+
+const isMp4 = (output: Output) => !output.video || isH264(output.video.codec);
+/** HLS (fMP4) needs H.264 video (or audio only); a VP8 master view is published as WebM without HLS. */
+const isHlsReady = (output: Output) => isMp4(output);
+
+/** Where the plan says an output's media begins and ends, in recording seconds. */
+function groupSpan(output: Output): { start: number; end: number } {
+  const groups = [output.video, output.audio].filter((g): g is StreamGroup => !!g);
+  return { start: Math.min(...groups.map((g) => Math.min(...g.segments.map((s) => s.at)))), end: Math.max(...groups.map((g) => g.end)) };
+}
+
+/** Concat inputs and stream maps for an output's groups, each offset to where its first segment lands. */
+async function concatInputs(output: Output, outDir: string): Promise<{ inputs: { path: string; options: string[] }[]; maps: string[] }> {
   const inputs: { path: string; options: string[] }[] = [];
   const maps: string[] = [];
   for (const group of [output.video, output.audio]) {
@@ -232,20 +287,62 @@ async function writeOutput(output: Output, outDir: string, isMain: boolean): Pro
     inputs.push({ path: list, options: ['-f', 'concat', '-safe', '0', '-itsoffset', entries[0]!.at.toFixed(6)] });
     maps.push('-map', `${inputs.length - 1}:${group.codec.kind === 'video' ? 'v' : 'a'}:0`);
   }
-  const outputs = [{ path: file, options: [...maps, '-c', 'copy', '-f', mp4 ? 'mp4' : 'webm', '-y'] }];
-  const withHls = isMain && mp4;
-  if (withHls) {
-    const hlsDir = path.join(outDir, 'hls');
-    outputs.push({
-      path: path.join(hlsDir, 'index.m3u8'),
-      options: [
-        ...maps, '-c', 'copy', '-f', 'hls', '-hls_time', String(HLS_SEGMENT_SECONDS), '-hls_playlist_type', 'vod',
-        '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', path.join(hlsDir, 'seg_%05d.m4s'), '-y',
-      ],
-    });
-  }
-  await runFfmpeg({ inputs, outputs });
-  return { file, contentType: mp4 ? 'video/mp4' : 'video/webm', withHls };
+  return { inputs, maps };
+}
+
+/** One remux (no re-encoding) of the output's streams from their segments. */
+async function remuxOutput(output: Output, outDir: string): Promise<{ path: string; contentType: string }> {
+  const mp4 = isMp4(output);
+  const file = path.join(outDir, `${output.name}.${mp4 ? 'mp4' : 'webm'}`);
+  const { inputs, maps } = await concatInputs(output, outDir);
+  await runFfmpeg({ inputs, outputs: [{ path: file, options: [...maps, '-c', 'copy', '-f', mp4 ? 'mp4' : 'webm', '-y'] }] });
+  return { path: file, contentType: mp4 ? 'video/mp4' : 'video/webm' };
+}
+
+/** The master view as HLS (fMP4 fragments), remuxed from the same segments in its own process. */
+async function writeHls(output: Output, hlsDir: string, outDir: string): Promise<void> {
+  const { inputs, maps } = await concatInputs({ ...output, name: `${output.name}-hls` }, outDir);
+  await runFfmpeg({
+    inputs,
+    outputs: [
+      {
+        path: path.join(hlsDir, HLS_PLAYLIST),
+        options: [
+          ...maps, '-c', 'copy', '-f', 'hls', '-hls_time', String(HLS_SEGMENT_SECONDS), '-hls_playlist_type', 'vod',
+          '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', path.join(hlsDir, 'seg_%05d.m4s'), '-y',
+        ],
+      },
+    ],
+  });
+}
+
+async function thumbnail(file: string, span: { start: number; end: number }, outDir: string): Promise<string> {
+  const thumb = path.join(outDir, 'thumbnail.jpg');
+  const at = span.start + Math.min(3, Math.max(0, (span.end - span.start) / 2));
+  await runFfmpeg({ inputs: [{ path: file, options: ['-ss', at.toFixed(2)] }], outputs: [{ path: thumb, options: ['-frames:v', '1', '-vf', 'scale=480:-2', '-q:v', '4', '-y'] }] });
+  return thumb;
+}
+
+/** Checksum and upload side by side; the returned entry names the stored object. */
+async function publish(
+  input: FinalizeInput,
+  prefix: string,
+  file: string,
+  meta: { role: ManifestFile['role']; label: string; contentType: string },
+): Promise<ManifestFile> {
+  const name = path.basename(file);
+  const key = `${prefix}/${name}`;
+  const [stored, digest] = await Promise.all([input.store.putFile(key, file, meta.contentType), sha256(file)]);
+  return {
+    role: meta.role,
+    label: meta.label,
+    storageKey: key,
+    fileName: downloadName(input.tags.title, meta.label, name),
+    contentType: meta.contentType,
+    bytes: stored.bytes,
+    sha256: digest,
+    durationSeconds: null,
+  };
 }
 
 /**
@@ -253,7 +350,7 @@ async function writeOutput(output: Output, outDir: string, isMain: boolean): Pro
  * real duration (from the last packets' timestamps, not the header) matches the plan. The full decode pass was
  * done on each raw segment as it landed; a remux with -c copy carries exactly those packets.
  */
-async function verifyOutput(file: string, expectedEnd: number): Promise<{ start: number; end: number }> {
+async function verifyOutput(file: string, expected: { start: number; end: number }): Promise<{ start: number; end: number }> {
   const info = await ffprobe(file);
   if (info.streams.length === 0) throw new ClassroomError('INTERNAL', `${path.basename(file)} has no streams`);
   await runFfmpeg({ inputs: [{ path: file, options: ['-v', 'error', '-xerror'] }], outputs: [{ path: '-', options: ['-map', '0', '-c', 'copy', '-f', 'null'] }] });
@@ -262,35 +359,39 @@ async function verifyOutput(file: string, expectedEnd: number): Promise<{ start:
   const start = await firstPacketTime(file);
   if (!tail || start === undefined) throw new ClassroomError('INTERNAL', `${path.basename(file)} has no packets`);
   const span = { start, end: tail.end };
-  if (Math.abs(span.end - expectedEnd) > DURATION_TOLERANCE_SECONDS) {
-    throw new ClassroomError('INTERNAL', `${path.basename(file)} ends at ${span.end.toFixed(2)} s, expected ${expectedEnd.toFixed(2)} s`);
+  if (Math.abs(span.end - expected.end) > DURATION_TOLERANCE_SECONDS || Math.abs(span.start - expected.start) > DURATION_TOLERANCE_SECONDS) {
+    throw new ClassroomError('INTERNAL', `${path.basename(file)} spans ${span.start.toFixed(2)}–${span.end.toFixed(2)} s, expected ${expected.start.toFixed(2)}–${expected.end.toFixed(2)} s`);
   }
   return span;
 }
 
 /**
- * The HLS rendition must decode through and carry the same media span as the master MP4 it was cut from. Its end
+ * The HLS rendition must demux through and carry the media span the plan expects (as the master MP4 does). Its end
  * is read from the last fragment's own timestamps (init segment + last fragment), not from the playlist's EXTINFs.
  */
-async function verifyHls(playlist: string, main: { start: number; end: number }): Promise<void> {
+async function verifyHls(playlist: string, expected: { start: number; end: number }): Promise<number> {
   await runFfmpeg({ inputs: [{ path: playlist, options: ['-v', 'error', '-xerror'] }], outputs: [{ path: '-', options: ['-map', '0', '-c', 'copy', '-f', 'null'] }] });
   const dir = path.dirname(playlist);
   const fragments = (await readFile(playlist, 'utf8')).split('\n').filter((l) => l.endsWith('.m4s'));
-  const last = fragments.at(-1);
-  const start = await firstPacketTime(playlist);
-  if (!last || start === undefined) throw new ClassroomError('INTERNAL', 'HLS has no fragments');
-  const tailFile = path.join(dir, '..', 'hls-tail.mp4');
-  await writeFile(tailFile, Buffer.concat([await readFile(path.join(dir, 'init.mp4')), await readFile(path.join(dir, last))]));
-  const tail = await packetSpan(tailFile);
-  if (!tail) throw new ClassroomError('INTERNAL', 'HLS last fragment has no packets');
-  if (Math.abs(start - main.start) > DURATION_TOLERANCE_SECONDS || Math.abs(tail.end - main.end) > DURATION_TOLERANCE_SECONDS) {
-    throw new ClassroomError('INTERNAL', `HLS spans ${start.toFixed(2)}–${tail.end.toFixed(2)} s, the MP4 ${main.start.toFixed(2)}–${main.end.toFixed(2)} s`);
+  if (fragments.length === 0) throw new ClassroomError('INTERNAL', 'HLS has no fragments');
+  // A fragment with the init segment in front is a small complete MP4 whose packets carry their real times.
+  const span = async (fragment: string) => {
+    const file = path.join(dir, '..', `hls-${fragment}.mp4`);
+    await writeFile(file, Buffer.concat([await readFile(path.join(dir, 'init.mp4')), await readFile(path.join(dir, fragment))]));
+    return packetSpan(file);
+  };
+  const head = await span(fragments[0]!);
+  const tail = await span(fragments.at(-1)!);
+  if (!head || !tail) throw new ClassroomError('INTERNAL', 'HLS fragment has no packets');
+  if (Math.abs(head.start - expected.start) > DURATION_TOLERANCE_SECONDS || Math.abs(tail.end - expected.end) > DURATION_TOLERANCE_SECONDS) {
+    throw new ClassroomError('INTERNAL', `HLS spans ${head.start.toFixed(2)}–${tail.end.toFixed(2)} s, expected ${expected.start.toFixed(2)}–${expected.end.toFixed(2)} s`);
   }
+  return head.start;
 }
 
 async function sha256(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -43,6 +43,14 @@ describe('recording timeline', () => {
 
   it('writes a concat script whose durations keep the holes', () => {
     const script = concatScript([{ file: "/w/it's.mkv", at: 1, duration: 2.5 }]);
-    expect(script).toBe("ffconcat version 1.0\nfile '/w/it'\\''s.mkv'\nduration 2.500000\n");
+    expect(script).toBe("ffconcat version 1.0\nfile '/w/it'\\''s.mkv'\noption analyzeduration 0\noption probesize 32\nduration 2.500000\n");
+  });
+
+  it('uses a cleanly ended run as one file, and its segments when any of them failed', () => {
+    const clock = new RecordingClock(T0, []);
+    const clean = planTrack([{ crashed: false, whole: 'run.mkv', segments: [seg('a', 0.5, 8), seg('b', 8.5, 3)] }], clock);
+    expect(clean.placed).toEqual([{ file: 'run.mkv', at: 0.5, length: 11 }]);
+    const damaged = planTrack([{ crashed: false, whole: 'run.mkv', segments: [seg('a', 0.5, 8, false), seg('b', 8.5, 3)] }], clock);
+    expect(damaged.placed.map((p) => p.file)).toEqual(['b']);
   });
 });

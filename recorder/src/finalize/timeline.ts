@@ -23,6 +23,8 @@ export interface PlannedSegment {
 export interface PlannedRun {
   segments: PlannedSegment[];
   crashed: boolean;
+  /** The run's packets in one file, usable in place of its segments when the run ended cleanly and all are good. */
+  whole?: string;
 }
 
 export interface ConcatEntry {
@@ -70,6 +72,13 @@ export function planTrack(runs: PlannedRun[], clock: RecordingClock): TrackPlan 
   const gaps: TrackPlan['gaps'] = [];
   const placed: { file: string; at: number; length: number; runIndex: number }[] = [];
   runs.forEach((run, runIndex) => {
+    const first = run.segments[0];
+    if (run.whole && !run.crashed && first && run.segments.every((seg) => seg.ok)) {
+      const last = run.segments.at(-1)!;
+      const length = (last.wallStartMs - first.wallStartMs) / 1000 + last.length;
+      placed.push({ file: run.whole, at: clock.toSeconds(first.wallStartMs), length, runIndex });
+      return;
+    }
     for (const segment of run.segments) {
       const at = clock.toSeconds(segment.wallStartMs);
       if (segment.ok && segment.length > 0) placed.push({ file: segment.file, at, length: segment.length, runIndex });
@@ -102,10 +111,15 @@ export function concatEntries(segments: Placed[]): ConcatEntry[] {
   });
 }
 
-/** The concat demuxer script for a plan; the first entry's own offset is applied with -itsoffset. */
+/**
+ * The concat demuxer script for a plan; the first entry's own offset is applied with -itsoffset. Segments are
+ * Matroska with codec parameters in their headers, so each is opened without stream probing: with hundreds of
+ * segments per hour that probing, not the copying, is what a remux would spend its time on.
+ */
 export function concatScript(entries: ConcatEntry[]): string {
   const quote = (file: string) => `'${file.replace(/'/g, "'\\''")}'`;
-  return ['ffconcat version 1.0', ...entries.flatMap((e) => [`file ${quote(e.file)}`, `duration ${e.duration.toFixed(6)}`]), ''].join('\n');
+  const lines = entries.flatMap((e) => [`file ${quote(e.file)}`, 'option analyzeduration 0', 'option probesize 32', `duration ${e.duration.toFixed(6)}`]);
+  return ['ffconcat version 1.0', ...lines, ''].join('\n');
 }
 
 /** "lost 00:12:04–00:12:06" style clock for logs and labels. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat as statPath } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat as statPath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,7 +28,12 @@ export class LocalDirStore implements FileStore {
   async putFile(key: string, filePath: string, contentType: string): Promise<StoredObject> {
     const target = this.#path(key);
     return this.#commit(key, target, contentType, async (temp) => {
-      await copyFile(filePath, temp, fsConstants.COPYFILE_EXCL);
+      // A recorder's output on the same filesystem is linked, not copied: publishing a lesson's gigabytes of
+      // video then costs a flush instead of a second write. Across filesystems it is copied.
+      await link(filePath, temp).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+        await copyFile(filePath, temp, fsConstants.COPYFILE_EXCL);
+      });
       const handle = await open(temp, 'r+');
       try {
         await handle.sync();

@@ -57,7 +57,11 @@ export class RecordingRig {
   }
 
   /** A studio angle fed by ffmpeg's test pattern (and a tone when `audio`), published as one SFU participant. */
-  async studioAngle(lessonId: string, participantId: string, options: { audio: boolean; pattern?: string }): Promise<IngestInfo> {
+  async studioAngle(
+    lessonId: string,
+    participantId: string,
+    options: { audio: boolean; pattern?: string; width?: number; height?: number; bitrateKbps?: number },
+  ): Promise<IngestInfo> {
     await this.sfu.call('router.ensure', { lessonId });
     const { tracks } = await this.sfu.call('ingest.createPlainRtp', {
       lessonId,
@@ -72,7 +76,8 @@ export class RecordingRig {
       return t && { ip: t.ip, port: t.port, producerId: t.producerId };
     };
     const info: IngestInfo = { participantId, video: endpoint('video')!, audio: endpoint('audio') };
-    this.feeds.push(startStudioFeed(info, { width: 640, height: 360, bitrateKbps: 600, pattern: options.pattern }));
+    const { width = 640, height = 360, bitrateKbps = 600, pattern } = options;
+    this.feeds.push(startStudioFeed(info, { width, height, bitrateKbps, pattern }));
     return info;
   }
 

@@ -199,14 +199,23 @@ export class LibraryService {
 
     await this.db.transaction(async (tx) => {
       const entryId = await this.#ensureRecordingEntry(tx, lessonId, m.tags);
-      await tx.query('DELETE FROM library_files WHERE entry_id = $1', [entryId]);
+      // A recording is published twice: playable (master view and HLS) and then complete (other angles, stage).
+      // A file already listed keeps its id, so download links and counts taken in between stay valid.
+      const existing = await tx.query<{ id: string; storage_key: string }>('SELECT id, storage_key FROM library_files WHERE entry_id = $1', [entryId]);
+      const idByKey = new Map(existing.map((row) => [row.storage_key, row.id]));
+      const keys = m.files.map((f) => f.storageKey);
+      for (const row of existing) if (!keys.includes(row.storage_key)) await tx.query('DELETE FROM library_files WHERE id = $1', [row.id]);
+      // Out of the way of UNIQUE (entry_id, position) while rows are renumbered below.
+      await tx.query('UPDATE library_files SET position = -position - 1 WHERE entry_id = $1', [entryId]);
       let thumbnailId: string | null = null;
       for (const [position, f] of m.files.entries()) {
-        const id = newId('fil');
+        const id = idByKey.get(f.storageKey) ?? newId('fil');
         if (f.role === 'thumbnail' && thumbnailId === null) thumbnailId = id;
         await tx.query(
           `INSERT INTO library_files (id, entry_id, position, role, label, file_name, content_type, bytes, sha256, storage_key, duration_seconds)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (id) DO UPDATE SET position = $3, role = $4, label = $5, file_name = $6, content_type = $7, bytes = $8,
+             sha256 = $9, duration_seconds = $11`,
           [id, entryId, position, f.role, f.label, sanitizeFileName(f.fileName, ''), f.contentType, f.bytes, f.sha256, f.storageKey, f.durationSeconds],
         );
       }

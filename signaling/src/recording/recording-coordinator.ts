@@ -38,6 +38,8 @@ interface Recorded {
   ending: boolean;
   /** Changes are applied one at a time per lesson, in order. */
   queue: Promise<void>;
+  /** Library writes for the playable and the complete manifest, in that order. */
+  publishing?: Promise<void>;
 }
 
 /** The studio's angles and audio are always recorded; a classroom or student only while on stage to everyone. */
@@ -73,7 +75,8 @@ export class RecordingCoordinator {
     recorder.on('recording.progress', ({ lessonId, phase, progress }) => {
       if (phase === 'finalizing') void this.#library((l) => l.setRecordingProgress(lessonId, 'processing', progress), lessonId);
     });
-    recorder.on('recording.published', ({ lessonId, manifest }) => void this.#publish(lessonId, manifest));
+    recorder.on('recording.playable', ({ lessonId, manifest }) => void this.#publish(lessonId, manifest, false));
+    recorder.on('recording.published', ({ lessonId, manifest }) => void this.#publish(lessonId, manifest, true));
     recorder.on('recording.failed', ({ lessonId, reason }) => {
       void this.#library((l) => l.failRecording(lessonId, reason), lessonId);
       this.#lessons.delete(lessonId);
@@ -174,15 +177,32 @@ export class RecordingCoordinator {
     }
   }
 
-  async #publish(lessonId: string, manifest: RecordingManifest): Promise<void> {
+  /** Playable first (master view + HLS), then complete: the same entry, its files completed the second time. */
+  async #publish(lessonId: string, manifest: RecordingManifest, complete: boolean): Promise<void> {
     const recorded = this.#lessons.get(lessonId);
-    this.#lessons.delete(lessonId);
+    const previous = recorded?.publishing ?? Promise.resolve();
+    if (recorded) recorded.publishing = previous.then(() => this.#publishNow(lessonId, manifest, recorded));
+    else await this.#publishNow(lessonId, manifest, undefined);
+    if (complete) {
+      await recorded?.publishing;
+      this.#lessons.delete(lessonId);
+    }
+  }
+
+  async #publishNow(lessonId: string, manifest: RecordingManifest, recorded: Recorded | undefined): Promise<void> {
     const startedAt = recorded?.lesson.startedAt ?? manifest.startedAt;
     const toPlayback = playbackClock(manifest, startedAt);
     const [events, comments] = await Promise.all([this.deps.timeline.list(lessonId), this.deps.comments.list(lessonId)]);
     const chapters = buildChapters(events, toPlayback, recorded?.names ?? new Map());
-    await this.#library((l) => l.publishRecording(lessonId, manifest, chapters, placeComments(comments, toPlayback)), lessonId);
-    this.deps.broadcast.toLesson(lessonId, 'recording:state', { phase: 'published' });
+    try {
+      await this.deps.library.publishRecording(lessonId, manifest, chapters, placeComments(comments, toPlayback));
+      this.deps.broadcast.toLesson(lessonId, 'recording:state', { phase: 'published' });
+    } catch (err) {
+      // The library refuses a manifest whose files it cannot find; the entry must not stay "processing" forever.
+      this.deps.log.error({ err, lessonId }, 'library refused the recording');
+      await this.#library((l) => l.failRecording(lessonId, 'the published files could not be registered'), lessonId);
+      this.deps.broadcast.toLesson(lessonId, 'recording:state', { phase: 'failed' });
+    }
   }
 
   async #library(fn: (library: RecordingLibrary) => Promise<void>, lessonId: string): Promise<void> {
