@@ -125,4 +125,37 @@ describe('recorder', () => {
     const lost = gap!.toSeconds - gap!.fromSeconds;
     expect(decoded.videoFrames).toBeGreaterThan(25 * (lessonSeconds - lost - 2));
   }, 90_000);
+
+  it('cuts a paused stretch out of the published recording', async () => {
+    const lessonId = 'les-rec-pause';
+    const startedAt = new Date();
+    await rig.client.call('recording.start', {
+      lessonId,
+      startedAt: startedAt.toISOString(),
+      tags: { title: '暂停测试', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
+    });
+    const a = await rig.studioAngle(lessonId, 'studio-p', { audio: true });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.video.producerId, participantId: 'studio-p', kind: 'video', role: 'angle', label: '教师特写' } });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.audio!.producerId, participantId: 'studio-p', kind: 'audio', role: 'audio', label: '主讲音频' } });
+    await sleep(4_000);
+    expect((await rig.client.call('recording.setPaused', { lessonId, paused: true })).phase).toBe('paused');
+    await sleep(4_000);
+    expect((await rig.client.call('recording.setPaused', { lessonId, paused: false })).phase).toBe('recording');
+    await sleep(4_000);
+    const endedAt = new Date();
+    const published = rig.published(lessonId, 30_000);
+    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    const manifest = await published;
+
+    expect(manifest.paused).toHaveLength(1);
+    const pausedSeconds = (Date.parse(manifest.paused[0]!.to) - Date.parse(manifest.paused[0]!.from)) / 1000;
+    expect(pausedSeconds).toBeGreaterThan(3.5);
+    const recorded = (endedAt.getTime() - startedAt.getTime()) / 1000 - pausedSeconds;
+    expect(manifest.durationSeconds).toBeCloseTo(recorded, 0);
+    expect(manifest.gaps).toEqual([]);
+    const [main] = stored(manifest, 'main');
+    const info = await probe(fileOf(main!.storageKey));
+    expect(Math.abs(Number(info.format.duration) - recorded)).toBeLessThan(1);
+    expect((await decode(fileOf(main!.storageKey))).videoFrames).toBeGreaterThan(25 * (recorded - 2));
+  }, 90_000);
 });
