@@ -21,7 +21,8 @@ export interface LessonRecordingDeps {
   onProgress: (lessonId: string, phase: RecordingPhase, progress: number | null) => void;
 }
 
-const VERIFY_SCAN_MS = 2_000;
+// Finished segments are handed to the verifier this often, so it can decode a few of each run per process.
+const VERIFY_SCAN_MS = 20_000;
 
 /**
  * One lesson's recording: its track captures, the master's pauses, background verification, and the finish

@@ -48,10 +48,13 @@ export function ffprobe(path: string, options: string[] = []): Promise<FfprobeDa
   });
 }
 
-/** A full decode of every stream, failing on the first decode error. */
+/**
+ * A full decode of every stream, failing on the first decode error. One decoder thread: verification runs in the
+ * background, and a single thread spends the least CPU per frame.
+ */
 export function decodeCheck(path: string, options: { nice?: boolean; inputOptions?: string[] } = {}): Promise<void> {
   return runFfmpeg({
-    inputs: [{ path, options: ['-v', 'error', '-xerror', ...(options.inputOptions ?? [])] }],
+    inputs: [{ path, options: ['-v', 'error', '-xerror', '-threads', '1', ...(options.inputOptions ?? [])] }],
     outputs: [{ path: '-', options: ['-map', '0', '-f', 'null'] }],
     nice: options.nice,
   });

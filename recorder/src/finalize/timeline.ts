@@ -30,8 +30,11 @@ export interface PlannedRun {
 export interface ConcatEntry {
   file: string;
   at: number;
-  /** Seconds until the next entry starts (or the segment's own length for the last): keeps holes as holes. */
-  duration: number;
+  /**
+   * Seconds until the next entry starts (or the segment's own length for the last): keeps holes as holes.
+   * Left out, the concat demuxer plays files back to back (enough for decoding them in one pass).
+   */
+  duration?: number;
 }
 
 /** A verified segment at its place on the recording. */
@@ -116,9 +119,14 @@ export function concatEntries(segments: Placed[]): ConcatEntry[] {
  * Matroska with codec parameters in their headers, so each is opened without stream probing: with hundreds of
  * segments per hour that probing, not the copying, is what a remux would spend its time on.
  */
-export function concatScript(entries: ConcatEntry[]): string {
+export function concatScript(entries: Pick<ConcatEntry, 'file' | 'duration'>[]): string {
   const quote = (file: string) => `'${file.replace(/'/g, "'\\''")}'`;
-  const lines = entries.flatMap((e) => [`file ${quote(e.file)}`, 'option analyzeduration 0', 'option probesize 32', `duration ${e.duration.toFixed(6)}`]);
+  const lines = entries.flatMap((e) => [
+    `file ${quote(e.file)}`,
+    'option analyzeduration 0',
+    'option probesize 32',
+    ...(e.duration === undefined ? [] : [`duration ${e.duration.toFixed(6)}`]),
+  ]);
   return ['ffconcat version 1.0', ...lines, ''].join('\n');
 }
 
