@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, MediaKindSchema } from './domain.ts';
 import type { RpcService } from './rpc-link/contract.ts';
-import { LibraryFileRoleSchema, LibraryTagsSchema, RecordingGapSchema } from './library.ts';
+import { LibraryFileSchema, LibraryTagsSchema, RecordingGapSchema } from './library.ts';
 
 /*
  * Internal RPC: signaling → recorder. Signaling knows what is live and tells the recorder which producers to
@@ -29,16 +29,10 @@ export const RECORDING_PHASES = ['recording', 'paused', 'finalizing', 'published
 export const RecordingPhaseSchema = z.enum(RECORDING_PHASES);
 export type RecordingPhase = z.infer<typeof RecordingPhaseSchema>;
 
-export const ManifestFileSchema = z.object({
-  role: LibraryFileRoleSchema,
-  label: z.string(),
+/** A published file as the recorder stored it: the library's file shape, with the store key instead of an id. */
+export const ManifestFileSchema = LibraryFileSchema.omit({ id: true }).extend({
   /** Key in the file store, chosen by the recorder from ids only. */
   storageKey: z.string(),
-  fileName: z.string(),
-  contentType: z.string(),
-  bytes: z.number().int().min(0),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  durationSeconds: z.number().min(0).nullable(),
 });
 export type ManifestFile = z.infer<typeof ManifestFileSchema>;
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingManifest } from '@dualclass/protocol';
+import type { IngestInfo, RecordingManifest } from '@dualclass/protocol';
 import { packetSpan } from './ffmpeg/probe.ts';
 import { RecordingRig } from './testing/recording-rig.ts';
 
@@ -34,19 +34,25 @@ async function decode(file: string): Promise<{ videoFrames: number; audioOk: boo
 const stored = (manifest: RecordingManifest, role: string) => manifest.files.filter((f) => f.role === role);
 const fileOf = (key: string) => path.join(rig.filesDir, key);
 
+/** Starts recording a lesson with one studio angle (video + master audio) fed by ffmpeg. */
+async function recordAngle(lessonId: string, title: string, participantId: string): Promise<{ startedAt: Date; angle: IngestInfo }> {
+  const startedAt = new Date();
+  await rig.client.call('recording.start', {
+    lessonId,
+    startedAt: startedAt.toISOString(),
+    tags: { title, description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: ['楞次定律'] },
+  });
+  const angle = await rig.studioAngle(lessonId, participantId, { audio: true });
+  await rig.client.call('recording.addTrack', { lessonId, track: { producerId: angle.video.producerId, participantId, kind: 'video', role: 'angle', label: '教师特写' } });
+  await rig.client.call('recording.addTrack', { lessonId, track: { producerId: angle.audio!.producerId, participantId, kind: 'audio', role: 'audio', label: '主讲音频' } });
+  return { startedAt, angle };
+}
+
 describe('recorder', () => {
   it('records two angles and the master audio without re-encoding into verified MP4, HLS and a thumbnail', async () => {
     const lessonId = 'les-rec-basic';
-    const startedAt = new Date();
-    await rig.client.call('recording.start', {
-      lessonId,
-      startedAt: startedAt.toISOString(),
-      tags: { title: '电磁感应', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: ['楞次定律'] },
-    });
-    const a = await rig.studioAngle(lessonId, 'studio-a', { audio: true });
+    const { startedAt } = await recordAngle(lessonId, '电磁感应', 'studio-a');
     const b = await rig.studioAngle(lessonId, 'studio-b', { audio: false, pattern: 'smptebars' });
-    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.video.producerId, participantId: 'studio-a', kind: 'video', role: 'angle', label: '教师特写' } });
-    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.audio!.producerId, participantId: 'studio-a', kind: 'audio', role: 'audio', label: '主讲音频' } });
     await rig.client.call('recording.addTrack', { lessonId, track: { producerId: b.video.producerId, participantId: 'studio-b', kind: 'video', role: 'angle', label: '实验台' } });
     await sleep(10_000);
     const endedAt = new Date();
@@ -82,15 +88,7 @@ describe('recorder', () => {
 
   it('restarts a SIGKILLed ffmpeg, keeps everything but a short gap, and lists the gap', async () => {
     const lessonId = 'les-rec-crash';
-    const startedAt = new Date();
-    await rig.client.call('recording.start', {
-      lessonId,
-      startedAt: startedAt.toISOString(),
-      tags: { title: '断点测试', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
-    });
-    const a = await rig.studioAngle(lessonId, 'studio-c', { audio: true });
-    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.video.producerId, participantId: 'studio-c', kind: 'video', role: 'angle', label: '教师特写' } });
-    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.audio!.producerId, participantId: 'studio-c', kind: 'audio', role: 'audio', label: '主讲音频' } });
+    const { startedAt } = await recordAngle(lessonId, '断点测试', 'studio-c');
     await sleep(5_000);
     // The video track's ffmpeg is the one whose output path is under the first track folder.
     const videoDir = path.join(rig.workDir, lessonId, 'track-000');
@@ -128,15 +126,7 @@ describe('recorder', () => {
 
   it('cuts a paused stretch out of the published recording', async () => {
     const lessonId = 'les-rec-pause';
-    const startedAt = new Date();
-    await rig.client.call('recording.start', {
-      lessonId,
-      startedAt: startedAt.toISOString(),
-      tags: { title: '暂停测试', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
-    });
-    const a = await rig.studioAngle(lessonId, 'studio-p', { audio: true });
-    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.video.producerId, participantId: 'studio-p', kind: 'video', role: 'angle', label: '教师特写' } });
-    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: a.audio!.producerId, participantId: 'studio-p', kind: 'audio', role: 'audio', label: '主讲音频' } });
+    const { startedAt } = await recordAngle(lessonId, '暂停测试', 'studio-p');
     await sleep(4_000);
     expect((await rig.client.call('recording.setPaused', { lessonId, paused: true })).phase).toBe('paused');
     await sleep(4_000);

@@ -11,6 +11,7 @@ import { isClassroomError } from '@dualclass/protocol';
 import type { FileStore } from './file-store.ts';
 import { LocalDirStore } from './local-store.ts';
 import { S3Store } from './s3-store.ts';
+import { listFiles } from '../testing/files.ts';
 
 /*
  * One contract, two stores: a directory on disk and an S3 bucket served by a real s3rver on loopback.
@@ -27,22 +28,13 @@ interface Harness {
 
 const PART = 5 * 1024 * 1024;
 
-async function walk(dir: string, base = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full, base)));
-    else out.push(path.relative(base, full));
-  }
-  return out;
-}
 
 async function localHarness(): Promise<Harness> {
   const parent = await mkdtemp(path.join(tmpdir(), 'dualclass-store-'));
   const root = path.join(parent, 'files');
   return {
     store: new LocalDirStore(root),
-    listAll: () => walk(root),
+    listAll: () => listFiles(root),
     outside: parent,
     stop: () => rm(parent, { recursive: true, force: true }),
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -8,6 +8,7 @@ import { REPO_ROOT } from '../../../infra/src/stack.ts';
 import { loadSignalingConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { startSignaling, type SignalingServer } from '../server.ts';
+import { listFiles } from '../../../recorder/src/testing/files.ts';
 
 /** A real sfu-server process (signaling connects to one at start), as startStack runs it. */
 export async function startSfuProcess(): Promise<{ url: string; secret: string; process: ServiceProcess }> {
@@ -39,15 +40,6 @@ export interface LibraryTestServer {
   stop(): Promise<void>;
 }
 
-async function walk(dir: string, base = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full, base)));
-    else out.push(path.relative(base, full));
-  }
-  return out.sort();
-}
 
 /** An in-process signaling server on port 0 with the given database and a fresh storage directory. */
 export async function startLibraryServer(
@@ -76,7 +68,7 @@ export async function startLibraryServer(
     adminApiKey,
     jwtSecret,
     storageDir,
-    storedFiles: (under = '') => walk(path.join(storageDir, under)),
+    storedFiles: (under = '') => listFiles(path.join(storageDir, under)),
     async stop() {
       await server.close();
       await rm(storageDir, { recursive: true, force: true });
