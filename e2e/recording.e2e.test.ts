@@ -1,5 +1,5 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,8 @@ import { launchChromium } from './support/browser.ts';
 
 /*
  * A whole recorded lesson: two studio angles from ffmpeg (H.264 + Opus over plain RTP), a classroom in Chromium
- * that goes on stage, the master audio muted and unmuted, a quiz and a knowledge-point marker; after a 60-second
+ * that goes on stage, the master audio muted and unmuted, a quiz, a knowledge-point marker, and the recorder's
+ * ffmpeg for one angle SIGKILLed (its gap must be listed in the library entry); after a 60-second
  * lesson the library entry becomes ready with chapters, and the MP4 (downloaded through a ticket) and the HLS
  * (read through the API with a bearer token) are measured and decoded with ffmpeg, and played with hls.js.
  */
@@ -71,8 +72,22 @@ async function decode(input: string, args: string[] = []): Promise<{ frames: num
   return { frames, audioSeconds: audio.stdout.length / (48_000 * 2 * 2) };
 }
 
+/** SIGKILLs the recorder's ffmpeg capturing the track with this label; returns the lesson second it happened. */
+async function killCapture(lessonId: string, label: string, lessonStartMs: number): Promise<number> {
+  const lessonDir = path.join(stack.dataDir, 'recorder-work', lessonId);
+  for (const dirName of await readdir(lessonDir)) {
+    const track = JSON.parse(await readFile(path.join(lessonDir, dirName, 'track.json'), 'utf8')) as { label: string };
+    if (track.label !== label) continue;
+    const { stdout } = await exec('pgrep', ['-f', path.join(lessonDir, dirName)]);
+    const [pid] = stdout.trim().split('\n');
+    process.kill(Number(pid), 'SIGKILL');
+    return (Date.now() - lessonStartMs) / 1000;
+  }
+  throw new Error(`no capture for ${label}`);
+}
+
 describe('lesson recording', () => {
-  it('publishes a 60-second lesson with two angles, a mute and a stage moment as verified MP4 + HLS with chapters', async () => {
+  it('publishes a 60-second lesson with two angles, a mute, a stage moment and a killed capture as verified MP4 + HLS with chapters and the gap listed', async () => {
     const lesson = await stack.admin.createLesson({ title: '电磁感应 录课', subject: '物理', grade: '高二', knowledgePoints: ['楞次定律'] });
     const room = await stack.admin.createClassroom({ name: '青山二中 高二(3)班' });
     await stack.admin.pairClassroom(lesson.id, room.id);
@@ -113,6 +128,9 @@ describe('lesson recording', () => {
     await ok(master.socket, 'stage:remove', { participantId: device.participantId });
     await at(45);
     await ok(master.socket, 'lesson:markKnowledgePoint', { knowledgePoint: '右手定则' });
+    await at(50);
+    // The recorder's ffmpeg for the bench camera dies; it is restarted and the hole is listed, not fatal.
+    const killed = await killCapture(lesson.id, '实验台', Date.parse(started.startedAt!));
     await at(LESSON_SECONDS);
     const ended = LessonSchema.parse(await ok(master.socket, 'lesson:end'));
     const endedAtMs = Date.now();
@@ -136,7 +154,11 @@ describe('lesson recording', () => {
     console.log(`lesson end → playable ${playableAfter?.toFixed(2)} s, complete ${((Date.now() - endedAtMs) / 1000).toFixed(2)} s`);
     expect(entry.failureReason).toBeNull();
     expect(entry.status).toBe('ready');
-    expect(entry.gaps).toEqual([]);
+    expect(entry.gaps).toHaveLength(1);
+    const [gap] = entry.gaps;
+    expect(gap).toMatchObject({ track: '实验台', reason: 'recorder restarted' });
+    expect(gap!.fromSeconds).toBeGreaterThan(killed - 2);
+    expect(gap!.toSeconds).toBeLessThan(killed + 4);
     expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
 
     const kinds = entry.chapters.map((c) => c.kind);

@@ -84,6 +84,8 @@ export class TrackCapture {
     this.codec = tapCodec(this.track.kind, consumer.rtpParameters);
     this.#sdpPath = path.join(this.dir, 'track.sdp');
     await writeFile(this.#sdpPath, buildSdp(this.codec, mediaIp, this.#port));
+    // Raw material describes itself, for whoever looks at a work folder a failed lesson left behind.
+    await writeFile(path.join(this.dir, 'track.json'), JSON.stringify({ lessonId, ...this.track, codec: this.codec.mimeType }));
     await this.resume();
   }
 

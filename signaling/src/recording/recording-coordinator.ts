@@ -195,7 +195,10 @@ export class RecordingCoordinator {
     const [events, comments] = await Promise.all([this.deps.timeline.list(lessonId), this.deps.comments.list(lessonId)]);
     const chapters = buildChapters(events, toPlayback, recorded?.names ?? new Map());
     try {
-      await this.deps.library.publishRecording(lessonId, manifest, chapters, placeComments(comments, toPlayback));
+      // Gaps, like chapters, are shown against the player's clock, which starts at the first media sample.
+      const offset = manifest.playbackOffsetSeconds;
+      const gaps = manifest.gaps.map((g) => ({ ...g, fromSeconds: Math.max(0, g.fromSeconds - offset), toSeconds: Math.max(0, g.toSeconds - offset) }));
+      await this.deps.library.publishRecording(lessonId, { ...manifest, gaps }, chapters, placeComments(comments, toPlayback));
       this.deps.broadcast.toLesson(lessonId, 'recording:state', { phase: 'published' });
     } catch (err) {
       // The library refuses a manifest whose files it cannot find; the entry must not stay "processing" forever.
