@@ -52,6 +52,8 @@ export const clientRequests = {
       comments: z.array(CommentSchema),
       /** Only for roles with attendance:view: one entry per paired classroom. */
       attendance: z.array(AttendanceSchema),
+      /** The studio angle the master directed every room to (导播), if any; late joiners show it large. */
+      directedAngle: IdSchema.nullable().optional(),
     }),
     permission: 'lesson:view',
   },
@@ -154,6 +156,15 @@ export const clientRequests = {
     response: z.object({ paused: z.boolean() }),
     permission: 'lesson:control',
   },
+  /**
+   * 导播: switch every room's and student's large view to one studio video angle (a live studio video
+   * publication of this lesson), or `null` to stop directing. Viewers may switch away afterwards.
+   */
+  'angle:direct': {
+    request: z.object({ producerId: IdSchema.nullable() }).strict(),
+    response: z.object({ producerId: IdSchema.nullable() }),
+    permission: 'lesson:control',
+  },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType; permission: Permission | readonly Permission[] }>;
 
 export type ClientRequestName = keyof typeof clientRequests;
@@ -194,6 +205,8 @@ export const serverEvents = {
   'timeline:event': TimelineEventSchema,
   /** The lesson recording's phase, to everyone in the lesson ('off' when nothing is recorded). */
   'recording:state': z.object({ phase: z.enum([...RECORDING_PHASES, 'off']) }),
+  /** 导播: the studio angle everyone's large view switches to (null: no longer directed, e.g. the angle left). */
+  'angle:directed': z.object({ producerId: IdSchema.nullable(), by: IdSchema.nullable() }),
   /** The server dropped this session (lesson ended, kicked, token expired). */
   'session:closed': z.object({ reason: z.enum(['lesson_ended', 'replaced', 'token_expired', 'server_shutdown']) }),
 } as const satisfies Record<string, z.ZodType>;

@@ -50,6 +50,8 @@ export type IssuedToken = z.infer<typeof IssuedTokenSchema>;
 export const CreateIngestSchema = z
   .object({
     label: textField(40),
+    /** Which kind of studio angle this encoder is: the teacher camera, a document camera / experiment close-up, or courseware. */
+    source: z.enum(['camera', 'document', 'screen']).default('camera'),
     video: z.object({
       payloadType: z.number().int().min(96).max(127),
       ssrc: z.number().int().min(1).max(0xffffffff),

@@ -25,6 +25,7 @@ export interface JoinSnapshot {
   lesson: Lesson;
   participants: Participant[];
   publications: Publication[];
+  directedAngle: string | null;
 }
 
 /**
@@ -106,7 +107,7 @@ export class LessonService {
     });
     const participants = live.participants.map((p) => p.info).filter((p) => isVisibleTo(claims.role, p.role));
     const publications = live.publications().filter((pub) => canReceive(claims.role, pub));
-    return { participant, snapshot: { self: participant.info, lesson, participants, publications } };
+    return { participant, snapshot: { self: participant.info, lesson, participants, publications, directedAngle: live.directedAngle } };
   }
 
   #enter(live: LiveLesson, who: Pick<Participant, 'id' | 'role' | 'displayName' | 'classroomId'>): LiveParticipant {
@@ -120,6 +121,10 @@ export class LessonService {
     });
     participant.on('publicationclose', (publication) => {
       this.#announce(live.lessonId, 'media:publicationRemoved', publication);
+      if (live.directedAngle === publication.producerId && !live.closed) {
+        live.directedAngle = null;
+        this.broadcast.toLesson(live.lessonId, 'angle:directed', { producerId: null, by: null });
+      }
       this.#mediaChanged(live.lessonId);
       if (!participant.closed) {
         this.sfu
@@ -216,6 +221,21 @@ export class LessonService {
     if (live) for (const listener of this.#mediaListeners) listener(live);
   }
 
+  /**
+   * 导播: points every viewer's large view at one studio video angle (or nobody's, with null). Anything that
+   * is not a live studio video of this lesson is NOT_FOUND.
+   */
+  async directAngle(actor: LiveParticipant, producerId: string | null): Promise<{ producerId: string | null }> {
+    const { lessonId } = actor.info;
+    await this.requireLive(lessonId);
+    const live = this.registry.get(lessonId);
+    if (!live) throw new ClassroomError('INVALID_STATE', 'lesson is not live on this server');
+    if (producerId !== null && !live.studioAngle(producerId)) throw new ClassroomError('NOT_FOUND', 'no such studio angle');
+    live.directedAngle = producerId;
+    this.broadcast.toLesson(lessonId, 'angle:directed', { producerId, by: actor.id });
+    return { producerId };
+  }
+
   unpublish(participant: LiveParticipant, producerId: string): void {
     if (!participant.removePublication(producerId)) throw new ClassroomError('NOT_FOUND', 'publication not found');
   }
@@ -303,7 +323,7 @@ export class LessonService {
         producerId: t.producerId,
         participantId,
         kind: t.kind,
-        source: t.kind === 'video' ? 'camera' : 'microphone',
+        source: t.kind === 'video' ? input.source : 'microphone',
         label: input.label,
         paused: false,
         hardMuted: false,

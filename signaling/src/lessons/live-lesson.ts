@@ -74,6 +74,8 @@ export class LiveParticipant extends EventEmitter<{
 export class LiveLesson extends EventEmitter<{ close: [] }> {
   readonly #participants = new Map<string, LiveParticipant>();
   #closed = false;
+  /** 导播: the studio video angle every viewer was last directed to, or null. */
+  directedAngle: string | null = null;
 
   constructor(readonly lessonId: string) {
     super();
@@ -100,6 +102,14 @@ export class LiveLesson extends EventEmitter<{ close: [] }> {
       if (publication) return { owner, publication };
     }
     return undefined;
+  }
+
+  /** A live studio video angle (the master's or an encoder's video, seen by everyone), or undefined. */
+  studioAngle(producerId: string): Publication | undefined {
+    const found = this.findPublication(producerId);
+    if (!found) return undefined;
+    const { owner, publication } = found;
+    return owner.info.role === 'master_teacher' && publication.kind === 'video' && publication.audience === 'all' ? publication : undefined;
   }
 
   /** Adds a participant; one with the same id (same token, new tab) replaces the old one. */

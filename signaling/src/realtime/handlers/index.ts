@@ -1,5 +1,6 @@
 import type { HandlerMap } from '../dispatch.ts';
 import type { HandlerDeps } from './deps.ts';
+import { angleHandlers } from './angles.ts';
 import { interactionHandlers } from './interaction.ts';
 import { lessonHandlers } from './lesson.ts';
 import { mediaHandlers } from './media.ts';
@@ -14,5 +15,6 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
     ...stageHandlers(deps),
     ...interactionHandlers(deps),
     ...recordingHandlers(deps),
+    ...angleHandlers(deps),
   };
 }
