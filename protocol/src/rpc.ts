@@ -66,6 +66,17 @@ export const sfuRpcMethods = {
       tracks: z.array(z.object({ producerId: IdSchema, kind: MediaKindSchema, ip: z.string(), port: z.number().int() })),
     }),
   },
+  /**
+   * WHIP ingest (RFC 9725): the publisher's SDP offer in, the SDP answer out. The SFU makes one WebRtcTransport
+   * (ICE-lite, DTLS passive) and one producer per accepted m-line for this participant.
+   */
+  'whip.publish': {
+    params: z.object({ ...Owner, offer: z.string().min(1).max(64 * 1024) }),
+    result: z.object({
+      answer: z.string(),
+      tracks: z.array(z.object({ producerId: IdSchema, kind: MediaKindSchema, mid: z.string() })).min(1).max(4),
+    }),
+  },
   'consumer.create': {
     params: z.object({ ...Owner, transportId: IdSchema, producerId: IdSchema, rtpCapabilities: RtpCapabilitiesSchema }),
     result: ConsumerInfoSchema,

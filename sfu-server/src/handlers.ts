@@ -1,6 +1,7 @@
 import type { sfuService } from '@dualclass/protocol';
 import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
 import type { MediaService } from './media-service.ts';
+import { publishWhip } from './whip.ts';
 
 export type SfuRpcHandlers = RpcHandlers<typeof sfuService.methods>;
 
@@ -43,6 +44,7 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
     'ingest.createPlainRtp': async ({ lessonId, participantId, tracks }) => ({
       tracks: await media.room(lessonId).peer(participantId).createPlainIngest(tracks),
     }),
+    'whip.publish': async ({ lessonId, participantId, offer }) => publishWhip(media.room(lessonId).peer(participantId), offer),
     'consumer.create': async ({ lessonId, participantId, transportId, producerId, rtpCapabilities }) =>
       media.peer(lessonId, participantId).consume(transportId, producerId, rtpCapabilities),
     'consumer.resume': async ({ lessonId, participantId, consumerId }) => {
