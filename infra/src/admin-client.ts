@@ -5,6 +5,7 @@ import {
   IngestInfoSchema,
   IssuedLibraryTokenSchema,
   IssuedTokenSchema,
+  IssuedWhipTokenSchema,
   LessonSchema,
   WireErrorSchema,
   type Classroom,
@@ -15,6 +16,8 @@ import {
   type IssuedLibraryToken,
   type IssueToken,
   type IssuedToken,
+  type IssuedWhipToken,
+  type IssueWhipToken,
   type Lesson,
 } from '@dualclass/protocol';
 import { z } from 'zod';
@@ -69,6 +72,10 @@ export class AdminClient {
   }
   createIngest(lessonId: string, input: z.input<typeof CreateIngestSchema>): Promise<IngestInfo> {
     return this.#request('POST', `/lessons/${lessonId}/ingest`, IngestInfoSchema, input);
+  }
+  /** A WHIP ingest token and endpoint URL for one studio angle (OBS, a browser WHIP client). */
+  issueWhipToken(lessonId: string, input: IssueWhipToken): Promise<IssuedWhipToken> {
+    return this.#request('POST', `/lessons/${lessonId}/whip-tokens`, IssuedWhipTokenSchema, input);
   }
   issueLibraryToken(input: IssueLibraryToken): Promise<IssuedLibraryToken> {
     return this.#request('POST', '/library/tokens', IssuedLibraryTokenSchema, input);

@@ -10,3 +10,4 @@ export * from './interaction.ts';
 export * from './library.ts';
 export * from './recording.ts';
 export * from './rpc-link/contract.ts';
+export * from './whip.ts';

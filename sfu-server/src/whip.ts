@@ -13,8 +13,8 @@ export interface WhipPublished {
  * a failure closes the participant's media so no half-published transport stays behind.
  */
 export async function publishWhip(peer: PeerMedia, offer: string): Promise<WhipPublished> {
-  const parsed = parseWhipOffer(offer, peer.room.rtpCapabilities);
   try {
+    const parsed = parseWhipOffer(offer, peer.room.rtpCapabilities);
     const transport = await peer.createWebRtcTransport('send');
     await peer.connectTransport(transport.id, parsed.dtlsParameters);
     const tracks: WhipPublished['tracks'] = [];

@@ -5,6 +5,8 @@ import { SfuClient } from '@dualclass/sfu-server/client';
 import type { SignalingConfig } from './config.ts';
 import { JoinTokens } from './auth/join-tokens.ts';
 import { requireAdmin } from './auth/admin-auth.ts';
+import { WhipTokens } from './auth/whip-tokens.ts';
+import { WhipIngests, whipApi } from './whip/whip-api.ts';
 import { InMemoryLessonStore, type LessonStore } from './lessons/lesson-store.ts';
 import { LessonService } from './lessons/lesson-service.ts';
 import { createApp } from './http/app.ts';
@@ -88,8 +90,10 @@ export async function startSignaling(
     recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
   const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu, interaction, recording }), log);
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
+  const whipTokens = new WhipTokens(config.jwtSecret);
   const app = createApp({
-    api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes }),
+    api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes, whipTokens, publicUrl: config.publicUrl }),
+    whip: whipApi(new WhipIngests(lessons, whipTokens)),
     adminGuard: requireAdmin(config.adminApiKey),
     library: libraryApi({ library, files, tokens: libraryTokens, adminApiKey: config.adminApiKey, maxUploadBytes: config.libraryMaxUploadBytes }),
     clientDist: config.clientDist,

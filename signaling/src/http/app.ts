@@ -21,6 +21,8 @@ export function createApp(deps: {
   adminGuard: express.RequestHandler;
   /** /api/library: mounted ahead of the admin guard, with its own authentication and body handling. */
   library?: express.Router;
+  /** WHIP ingest (/api/lessons/:id/whip, /api/whip/:resource): ahead of the admin guard, the WHIP token authorizes. */
+  whip?: express.Router;
   clientDist: string | undefined;
   log: Logger;
 }) {
@@ -44,6 +46,7 @@ export function createApp(deps: {
     res.json({ ok: true });
   });
   if (deps.library) app.use('/api/library', deps.library);
+  if (deps.whip) app.use('/api', deps.whip);
   app.use('/api', express.json({ limit: BODY_LIMIT }), deps.adminGuard, deps.api);
   app.use('/api', (_req, _res, next) => next(new ClassroomError('NOT_FOUND', 'no such API route')));
 

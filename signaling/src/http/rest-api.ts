@@ -7,11 +7,14 @@ import {
   CreateLessonSchema,
   IdSchema,
   IssueTokenSchema,
+  IssueWhipTokenSchema,
   PairClassroomSchema,
   ROLE_VIEW_PATH,
   type IssuedToken,
+  type IssuedWhipToken,
 } from '@dualclass/protocol';
 import type { JoinTokens } from '../auth/join-tokens.ts';
+import type { WhipTokens } from '../auth/whip-tokens.ts';
 import type { LessonService } from '../lessons/lesson-service.ts';
 import type { LessonStore } from '../lessons/lesson-store.ts';
 import { newId } from '../ids.ts';
@@ -40,8 +43,11 @@ export function restApi(deps: {
   tokens: JoinTokens;
   timeline: Timeline;
   quizzes: Pick<QuizService, 'lessonReport'>;
+  whipTokens: WhipTokens;
+  /** PUBLIC_URL: the origin (and path prefix) encoders reach us at; else the request's own origin. */
+  publicUrl: string | undefined;
 }): Router {
-  const { store, lessons, tokens, timeline, quizzes } = deps;
+  const { store, lessons, tokens, timeline, quizzes, whipTokens } = deps;
   const api = Router();
 
   api.post('/lessons', async (req, res) => {
@@ -73,6 +79,16 @@ export function restApi(deps: {
   });
   api.post('/lessons/:lessonId/ingest', async (req, res) => {
     res.status(201).json(await lessons.createIngest(idParam(req, 'lessonId'), body(CreateIngestSchema, req)));
+  });
+  /** A WHIP ingest token for one studio angle (OBS: Server = url, Bearer Token = token). */
+  api.post('/lessons/:lessonId/whip-tokens', async (req, res) => {
+    const lesson = await store.getLesson(idParam(req, 'lessonId'));
+    const input = body(IssueWhipTokenSchema, req);
+    if (lesson.status === 'ended') throw new ClassroomError('INVALID_STATE', 'lesson has ended');
+    const signed = await whipTokens.sign({ sub: newId('whp'), lessonId: lesson.id, label: input.label, source: input.source }, input.ttlSeconds);
+    const base = (deps.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, '');
+    const issued: IssuedWhipToken = { token: signed.token, url: `${base}/api/lessons/${lesson.id}/whip`, expiresAt: signed.expiresAt.toISOString() };
+    res.status(201).json(issued);
   });
   api.post('/lessons/:lessonId/tokens', async (req, res) => {
     const lesson = await store.getLesson(idParam(req, 'lessonId'));

@@ -307,16 +307,63 @@ export class LessonService {
    * without a socket whose tracks arrive over UDP.
    */
   async createIngest(lessonId: string, input: CreateIngest): Promise<IngestInfo> {
+    const tracks = [
+      { kind: 'video' as const, ...input.video },
+      ...(input.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, ...input.audio }] : []),
+    ];
+    const { participantId, created } = await this.#ingest(lessonId, input, async (owner) => {
+      const { tracks: endpoints } = await this.sfu.call('ingest.createPlainRtp', { ...owner, tracks });
+      return { tracks: endpoints, endpoints };
+    });
+    const endpoint = (kind: MediaKind) => {
+      const t = created.endpoints.find((track) => track.kind === kind);
+      return t && { ip: t.ip, port: t.port, producerId: t.producerId };
+    };
+    const video = endpoint('video');
+    if (!video) throw new ClassroomError('INTERNAL', 'sfu created no video ingest');
+    return { participantId, video, audio: endpoint('audio') };
+  }
+
+  /**
+   * WHIP studio feed (OBS, a browser): like a plain-RTP feed, a studio participant without a socket, but its
+   * media arrives over one WebRTC transport negotiated from the encoder's SDP offer. Returns the SDP answer.
+   */
+  async createWhipIngest(
+    lessonId: string,
+    input: Pick<CreateIngest, 'label' | 'source'>,
+    offer: string,
+  ): Promise<{ participantId: string; answer: string }> {
+    const { participantId, created } = await this.#ingest(lessonId, input, (owner) => this.sfu.call('whip.publish', { ...owner, offer }));
+    return { participantId, answer: created.answer };
+  }
+
+  /** Ends a socketless studio feed: its publications are withdrawn and its media closed at the SFU. */
+  endIngest(lessonId: string, participantId: string): void {
+    this.registry.get(lessonId)?.participant(participantId)?.close('left');
+  }
+
+  /**
+   * The one path every studio feed takes: the lesson must not have ended, the media is created at the SFU for a
+   * fresh master_teacher participant (released again if that fails), then the participant enters and each track
+   * is announced to everyone as a studio publication.
+   */
+  async #ingest<T extends { tracks: { producerId: string; kind: MediaKind }[] }>(
+    lessonId: string,
+    input: Pick<CreateIngest, 'label' | 'source'>,
+    createMedia: (owner: { lessonId: string; participantId: string }) => Promise<T>,
+  ): Promise<{ participantId: string; created: T }> {
     const lesson = await this.store.getLesson(lessonId);
     if (lesson.status === 'ended') throw new ClassroomError('INVALID_STATE', 'lesson has ended');
     const live = this.registry.getOrCreate(lessonId);
     const participantId = newId('par');
     await this.sfu.call('router.ensure', { lessonId });
-    const tracks = [
-      { kind: 'video' as const, ...input.video },
-      ...(input.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, ...input.audio }] : []),
-    ];
-    const created = await this.sfu.call('ingest.createPlainRtp', { lessonId, participantId, tracks });
+    let created: T;
+    try {
+      created = await createMedia({ lessonId, participantId });
+    } catch (err) {
+      await this.sfu.call('participant.close', { lessonId, participantId }).catch(() => undefined);
+      throw err;
+    }
     const participant = this.#enter(live, { id: participantId, role: 'master_teacher', displayName: input.label, classroomId: null });
     for (const t of created.tracks) {
       this.#add(participant, {
@@ -331,12 +378,6 @@ export class LessonService {
         simulcastLayers: 1,
       });
     }
-    const endpoint = (kind: MediaKind) => {
-      const t = created.tracks.find((track) => track.kind === kind);
-      return t && { ip: t.ip, port: t.port, producerId: t.producerId };
-    };
-    const video = endpoint('video');
-    if (!video) throw new ClassroomError('INTERNAL', 'sfu created no video ingest');
-    return { participantId, video, audio: endpoint('audio') };
+    return { participantId, created };
   }
 }
