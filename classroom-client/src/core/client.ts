@@ -347,6 +347,7 @@ export class ClassroomClient {
     s.on('attendance:updated', (attendance) => this.#applyInteraction({ type: 'attendance', attendance }));
     s.on('timeline:event', (event) => this.#applyInteraction({ type: 'timeline', event }));
     s.on('recording:state', ({ phase }) => this.#applyInteraction({ type: 'recording', phase }));
+    s.on('angle:directed', ({ producerId, by }) => this.#applyInteraction({ type: 'angleDirected', producerId, by }));
     s.on('session:closed', ({ reason }) => this.#dispatch({ type: 'sessionClosed', reason }));
   }
 
@@ -929,7 +930,23 @@ export class ClassroomClient {
     return result.paused;
   }
 
+  /** Puts a studio angle large on this screen only (the viewer's own choice; nothing goes to the server). */
+  chooseAngle(producerId: string): void {
+    this.#applyInteraction({ type: 'angleChosen', producerId });
+  }
+
+  /** 导播 (lesson:control): switches every room's and student's large view to this studio angle; null stops directing. */
+  async directAngle(producerId: string | null): Promise<void> {
+    const result = await this.request('angle:direct', { producerId });
+    this.#applyInteraction({ type: 'angleDirected', producerId: result.producerId, by: this.#roster.self?.id ?? null });
+  }
+
   // ── test hook support ───────────────────────────────────────────────────────────────────
+
+  /** Decoded frames of the consumer of one producer (0 when not received). */
+  async framesDecodedOf(producerId: string): Promise<number> {
+    return this.#media ? this.#media.framesDecodedOf(producerId) : 0;
+  }
 
   /** Called by the view when the first remote video frame is presented. */
   markFirstFrame(at = performance.now()): void {

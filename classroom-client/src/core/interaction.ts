@@ -14,6 +14,7 @@ import type {
   TimelineEvent,
 } from '@dualclass/protocol';
 import { DEFAULT_STAGE_LIMIT } from '@dualclass/protocol';
+import { emptyAngles, reduceAngles, type AngleEvent, type AngleState } from './angles.ts';
 
 /**
  * Everything interactive in a lesson besides presence and media: the stage, link health per participant,
@@ -55,6 +56,8 @@ export interface InteractionState {
   readonly checkedInAt: string | null;
   /** The lesson recording, as the server last said ('off' until it says otherwise). */
   readonly recording: RecordingState;
+  /** Which studio angle this viewer shows large, and the master's 导播 (angles.ts). */
+  readonly angles: AngleState;
 }
 
 export type RecordingState = RecordingPhase | 'off';
@@ -80,6 +83,7 @@ export const emptyInteraction: InteractionState = {
   timeline: [],
   checkedInAt: null,
   recording: 'off',
+  angles: emptyAngles,
 };
 
 export type InteractionEvent =
@@ -104,7 +108,8 @@ export type InteractionEvent =
   | { type: 'timeline'; event: TimelineEvent }
   | { type: 'timelineList'; events: readonly TimelineEvent[] }
   | { type: 'checkedIn'; at: string }
-  | { type: 'recording'; phase: RecordingState };
+  | { type: 'recording'; phase: RecordingState }
+  | AngleEvent;
 
 /** Appends unless an item with the same id is there; keeps the newest `max`. */
 function appendUnique<T extends { id: string }>(list: readonly T[], item: T, max: number): readonly T[] {
@@ -134,6 +139,7 @@ export function reduceInteraction(state: InteractionState, event: InteractionEve
         comments: [...data.comments].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
         attendance: new Map(data.attendance.map((a) => [a.classroomId, a] as const)),
         reactions: [],
+        angles: reduceAngles(state.angles, { type: 'angleJoined', directed: data.directedAngle ?? null }),
       };
     }
     case 'stage':
@@ -215,6 +221,12 @@ export function reduceInteraction(state: InteractionState, event: InteractionEve
       return state.checkedInAt === event.at ? state : { ...state, checkedInAt: event.at };
     case 'recording':
       return state.recording === event.phase ? state : { ...state, recording: event.phase };
+    case 'angleChosen':
+    case 'angleDirected':
+    case 'angleJoined': {
+      const angles = reduceAngles(state.angles, event);
+      return angles === state.angles ? state : { ...state, angles };
+    }
   }
 }
 

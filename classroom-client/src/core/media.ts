@@ -294,6 +294,19 @@ export class MediaSession {
     return { framesDecoded, audioPacketsReceived };
   }
 
+  /** inbound-rtp `framesDecoded` of this session's consumer of one producer. */
+  async framesDecodedOf(producerId: string): Promise<number> {
+    let frames = 0;
+    for (const consumer of this.consumers) {
+      if (consumer.producerId !== producerId) continue;
+      const report = await consumer.getStats().catch(() => undefined);
+      report?.forEach((stat: { type?: string; framesDecoded?: number }) => {
+        if (stat.type === 'inbound-rtp') frames += stat.framesDecoded ?? 0;
+      });
+    }
+    return frames;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

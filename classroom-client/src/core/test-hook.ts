@@ -25,10 +25,28 @@ export interface ParticipantStats {
   audioPacketsReceived: number;
 }
 
+/** The studio angles on this page: which one the large view shows and whether it is really playing. */
+export interface AngleStats {
+  /** `data-producer-id` of the large view (`[data-testid="angle-large"]`); null when none. */
+  large: string | null;
+  /** Whether the large <video> plays the track this client receives for that producer. */
+  largeTrackMatches: boolean;
+  /** Frames the large <video> has presented (getVideoPlaybackQuality), 0 if none. */
+  largeFramesPresented: number;
+  /** inbound-rtp `framesDecoded` of the consumer of the large producer. */
+  largeFramesDecoded: number;
+  largeVideoWidth: number;
+  /** The small tiles' producer ids, in page order. */
+  small: string[];
+  /** The directed angle (导播) as this client last heard it. */
+  directed: string | null;
+}
+
 export interface ClassroomTestHook {
   client: ClassroomClient;
   stats(): Promise<ClassroomStats>;
   statsFor(participantId: string): Promise<ParticipantStats>;
+  angles(): Promise<AngleStats>;
   /** Same object as client.timing: { joinStartedAt, firstFrameAt } in performance.now() ms. */
   timing: ClientTiming;
 }
@@ -58,6 +76,23 @@ export function installTestHook(client: ClassroomClient): ClassroomTestHook {
         document.querySelector<HTMLVideoElement>(`[data-testid="stage-tile-${id}"] video`) ??
         document.querySelector<HTMLVideoElement>(`[data-testid="wall-tile-${id}"] video`);
       return { framesDecoded, videoWidth: video?.videoWidth ?? 0, audioPacketsReceived };
+    },
+    async angles() {
+      const box = document.querySelector<HTMLElement>('[data-testid="angle-large"]');
+      const large = box?.dataset['producerId'] || null;
+      const video = box?.querySelector<HTMLVideoElement>(':scope > video') ?? null;
+      const playing = video?.srcObject instanceof MediaStream ? video.srcObject.getVideoTracks()[0] : undefined;
+      const received = large ? client.snapshot.roster.publications.get(large)?.track : undefined;
+      const small = [...document.querySelectorAll<HTMLElement>('[data-testid^="angle-tile-"]')].map((el) => el.dataset['producerId'] ?? '');
+      return {
+        large,
+        largeTrackMatches: playing !== undefined && received !== undefined && received !== null && playing.id === received.id,
+        largeFramesPresented: video?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
+        largeFramesDecoded: large ? await client.framesDecodedOf(large) : 0,
+        largeVideoWidth: video?.videoWidth ?? 0,
+        small,
+        directed: client.snapshot.interaction.angles.directed,
+      };
     },
   };
   window.__classroom = hook;

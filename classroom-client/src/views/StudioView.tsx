@@ -19,9 +19,10 @@ import { StatusBanner } from '../components/StatusBanner.tsx';
 import { ActionError, useAction } from '../components/useAction.tsx';
 import { VideoTile } from '../components/VideoTile.tsx';
 import type { ClassroomClient, ClassroomSnapshot } from '../core/client.ts';
+import { studioAngles, type AngleState } from '../core/angles.ts';
 import { useClassroom } from '../core/hooks.ts';
 import type { RecordingState } from '../core/interaction.ts';
-import type { RemoteParticipant } from '../core/model.ts';
+import type { RemoteParticipant, TrackPublication } from '../core/model.ts';
 import { formatLessonTime } from '../core/quiz.ts';
 import { classroomNames, classroomWall, raisedHands, selfCan, stageFeeds } from '../core/selectors.ts';
 import { useReceivedAudio } from './WatchView.tsx';
@@ -59,6 +60,7 @@ export function StudioView({ client }: { client: ClassroomClient }) {
   const hands = useMemo(() => raisedHands(roster), [roster]);
   const feeds = useMemo(() => stageFeeds(roster, interaction), [roster, interaction]);
   const names = useMemo(() => classroomNames(roster), [roster]);
+  const angles = useMemo(() => studioAngles(roster), [roster]);
   const audioTracks = useReceivedAudio(snapshot);
   const stageFull = interaction.stage.members.length >= interaction.stage.limit;
   const may = {
@@ -186,6 +188,16 @@ export function StudioView({ client }: { client: ClassroomClient }) {
             {may.control && phase === 'live' ? <KnowledgeMarkers client={client} points={snapshot.lesson?.knowledgePoints ?? []} /> : null}
           </section>
 
+          {may.control && phase === 'live' ? (
+            <section className="card" aria-labelledby="angles-title" data-testid="angle-director">
+              <h2 id="angles-title" className="card__title">
+                {t('angles.studioTitle')}
+                <span className="card__count">{angles.length}</span>
+              </h2>
+              <AngleDirector client={client} angles={angles} state={interaction.angles} selfId={roster.self?.id ?? null} />
+            </section>
+          ) : null}
+
           <details className="card studio__devices" open={devicesOpen} onToggle={(e) => setDevicesOpen(e.currentTarget.open)}>
             <summary className="card__title">{t('studio.deviceCheck')}</summary>
             <DeviceCheck client={client} snapshot={snapshot} />
@@ -292,6 +304,50 @@ function RecordingControls({ client, state, canControl }: { client: ClassroomCli
       {paused ? <p className="recording__note muted">{t('recording.pausedNote')}</p> : null}
       <ActionError error={action.error} />
     </div>
+  );
+}
+
+/** 导播: one 全体切换到此画面 button per studio angle, and a way to stop directing. */
+function AngleDirector({ client, angles, state, selfId }: { client: ClassroomClient; angles: readonly TrackPublication[]; state: AngleState; selfId: string | null }) {
+  const { t } = useTranslation();
+  const action = useAction();
+  if (angles.length === 0) return <p className="muted">{t('angles.none')}</p>;
+  return (
+    <>
+      <p className="muted">{t('angles.studioHint')}</p>
+      <ul className="angle-direct-list">
+        {angles.map((angle) => {
+          const directed = state.directed === angle.producerId;
+          return (
+            <li key={angle.producerId} data-testid={`angle-direct-${angle.producerId}`}>
+              <span>
+                {angle.label} · {t(`angles.kind.${angle.source}`)}
+                {angle.participantId === selfId ? ` · ${t('angles.own')}` : ''}
+                {directed ? <span className="chip chip--stage">{t('angles.directing')}</span> : null}
+              </span>
+              <button
+                type="button"
+                className={`btn btn--small ${directed ? '' : 'btn--primary'}`}
+                aria-pressed={directed}
+                aria-label={t('angles.directLabel', { label: angle.label })}
+                disabled={action.busy}
+                onClick={() => void action.run(() => client.directAngle(angle.producerId))}
+              >
+                {t('angles.direct')}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {state.directed ? (
+        <div className="button-row">
+          <button type="button" className="btn btn--small" disabled={action.busy} onClick={() => void action.run(() => client.directAngle(null))}>
+            {t('angles.stopDirecting')}
+          </button>
+        </div>
+      ) : null}
+      <ActionError error={action.error} />
+    </>
   );
 }
 

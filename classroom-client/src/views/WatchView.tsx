@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppShell } from '../components/AppShell.tsx';
 import { LessonMeta, LessonTitle } from '../components/LessonInfo.tsx';
@@ -9,8 +9,9 @@ import { StageFeeds } from '../components/StageFeeds.tsx';
 import { StatusBanner } from '../components/StatusBanner.tsx';
 import { VideoTile } from '../components/VideoTile.tsx';
 import type { ClassroomClient, ClassroomSnapshot } from '../core/client.ts';
+import { angleLayout, type AngleLayout } from '../core/angles.ts';
 import { useClassroom } from '../core/hooks.ts';
-import { pickStage, type TrackPublication } from '../core/model.ts';
+import { pickStage } from '../core/model.ts';
 import { stageFeeds } from '../core/selectors.ts';
 
 export type WatchVariant = 'classroom' | 'student' | 'observer';
@@ -53,8 +54,8 @@ export function WatchView({
 }) {
   const { t } = useTranslation();
   const snapshot = useClassroom(client);
-  const [chosenAngle, setChosenAngle] = useState<string | null>(null);
-  const stage = useMemo(() => pickStage(snapshot.roster, chosenAngle), [snapshot.roster, chosenAngle]);
+  const stage = useMemo(() => pickStage(snapshot.roster), [snapshot.roster]);
+  const layout = useMemo(() => angleLayout(stage.angles, snapshot.interaction.angles), [stage.angles, snapshot.interaction.angles]);
   const feeds = useMemo(() => stageFeeds(snapshot.roster, snapshot.interaction), [snapshot.roster, snapshot.interaction]);
   const audioTracks = useReceivedAudio(snapshot);
   const panel = panelFor(snapshot);
@@ -81,10 +82,8 @@ export function WatchView({
       {variant === 'observer' ? <p className="note">{t('watch.silentNote')}</p> : null}
       {showStage ? (
         <Stage
-          video={stage.video}
-          angles={stage.angles}
-          chosen={stage.video?.producerId ?? null}
-          onChoose={setChosenAngle}
+          layout={layout}
+          onChoose={(producerId) => client.chooseAngle(producerId)}
           mediaStatus={snapshot.media}
           reconnecting={snapshot.phase === 'reconnecting'}
           onFirstFrame={(at) => client.markFirstFrame(at)}
@@ -110,10 +109,13 @@ export function WatchView({
   );
 }
 
+/**
+ * The studio angles: the large one fills the screen, every other one is a small tile (picture-in-picture on
+ * the big screen, a strip on phones) and a button that puts it large, for this viewer only. The master's
+ * 导播 switches the large one for everyone (the viewer may switch away again).
+ */
 function Stage({
-  video,
-  angles,
-  chosen,
+  layout,
   onChoose,
   mediaStatus,
   reconnecting,
@@ -122,9 +124,7 @@ function Stage({
   pip,
   overlay,
 }: {
-  video: TrackPublication | null;
-  angles: readonly TrackPublication[];
-  chosen: string | null;
+  layout: AngleLayout;
   onChoose: (producerId: string) => void;
   mediaStatus: string;
   reconnecting: boolean;
@@ -134,6 +134,7 @@ function Stage({
   overlay: ReactNode;
 }) {
   const { t } = useTranslation();
+  const video = layout.large;
   const placeholder = reconnecting
     ? t('phase.reconnecting')
     : mediaStatus === 'failed'
@@ -141,9 +142,33 @@ function Stage({
       : video && video.subscription !== 'subscribed'
         ? t('media.receiving')
         : t('media.waitingForVideo');
+  const tiles =
+    layout.small.length > 0 ? (
+      <ul className={`angle-tiles angle-tiles--${pip ? 'pip' : 'strip'}`} aria-label={t('angles.group')}>
+        {layout.small.map((angle) => (
+          <li key={angle.producerId}>
+            <button
+              type="button"
+              className="angle-tile"
+              data-testid={`angle-tile-${angle.producerId}`}
+              data-producer-id={angle.producerId}
+              aria-label={t('angles.showLarge', { label: angle.label, kind: t(`angles.kind.${angle.source}`) })}
+              onClick={() => onChoose(angle.producerId)}
+            >
+              <span className="angle-tile__video" aria-hidden="true">
+                {angle.track ? <VideoTile track={angle.track} remote fit="cover" label={angle.label} /> : <span className="spinner" />}
+              </span>
+              <span className="angle-tile__label">
+                {angle.label} · {t(`angles.kind.${angle.source}`)}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    ) : null;
   return (
     <div className="stage">
-      <div className="stage__screen">
+      <div className="stage__screen" data-testid="angle-large" data-producer-id={video?.producerId ?? ''}>
         {video?.track ? (
           <VideoTile
             key={video.producerId}
@@ -157,25 +182,18 @@ function Stage({
             <span className="spinner" aria-hidden="true" /> {placeholder}
           </p>
         )}
+        {video && layout.small.length > 0 ? (
+          <p className="angle-large__label" aria-live="polite">
+            {t('angles.largeNow', { label: video.label })}
+            {layout.largeIsDirected ? <span className="chip chip--stage">{t('angles.directed')}</span> : null}
+          </p>
+        ) : null}
+        {pip ? tiles : null}
         {pip ? feeds : null}
         {overlay}
       </div>
+      {!pip ? tiles : null}
       {!pip ? feeds : null}
-      {angles.length > 1 ? (
-        <div className="angles" role="group" aria-label={t('media.angles')}>
-          {angles.map((angle) => (
-            <button
-              key={angle.producerId}
-              type="button"
-              className="btn btn--chip"
-              aria-pressed={angle.producerId === chosen}
-              onClick={() => onChoose(angle.producerId)}
-            >
-              {angle.label}
-            </button>
-          ))}
-        </div>
-      ) : null}
     </div>
   );
 }
