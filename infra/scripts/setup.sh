@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # postgresql: the library tests start their own throwaway server from /usr/lib/postgresql/15/bin.
-DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk postgresql)
+# iptables: the impairment harness drops packets inside test network namespaces (the kernel has no netem).
+DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk postgresql iptables)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -75,7 +75,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let recorder: ServiceProcess | undefined;
   try {
     const sfuPort = await sfu.waitForLog(portFrom('sfu-server listening'));
-    const sfuUrl = `http://${host}:${sfuPort}`;
+    // Internal RPC stays on loopback (the services' default RPC host) whatever address serves the browsers.
+    const sfuUrl = `http://127.0.0.1:${sfuPort}`;
     let recorderUrl: string | undefined;
     if (options.recorder ?? true) {
       recorder = startService(
@@ -93,7 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         },
         { echo },
       );
-      recorderUrl = `http://${host}:${await recorder.waitForLog(portFrom('recorder listening'))}`;
+      recorderUrl = `http://127.0.0.1:${await recorder.waitForLog(portFrom('recorder listening'))}`;
     }
     signaling = startService(
       'signaling',

@@ -954,6 +954,12 @@ export class ClassroomClient {
     this.timing.firstFrameAt ??= at;
   }
 
+  /** The receive transport's inbound-rtp reports as plain objects (freezes, concealment, loss), for tests and benchmarks. */
+  async inboundRtp(): Promise<Record<string, unknown>[]> {
+    const recv = this.#media ? (await this.#media.transportStats()).recv : null;
+    return recv ? [...(recv.values() as Iterable<Record<string, unknown>>)].filter((r) => r.type === 'inbound-rtp').map((r) => ({ ...r })) : [];
+  }
+
   /** Inbound RTP counters over this client's consumers, or those of one participant's publications. */
   async inboundStats(participantId?: string): Promise<{ framesDecoded: number; audioPacketsReceived: number }> {
     return this.#media ? this.#media.inboundStats(participantId) : { framesDecoded: 0, audioPacketsReceived: 0 };

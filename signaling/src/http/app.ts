@@ -38,6 +38,9 @@ export function createApp(deps: {
           // hls.js plays library recordings through MSE, i.e. blob: URLs.
           'media-src': ["'self'", 'blob:'],
           'img-src': ["'self'", 'data:', 'blob:'],
+          // helmet's default would rewrite ws:// to wss:// on a server reached over plain http at a LAN address
+          // (a school server, a test namespace), so the page loads but never connects. TLS is the proxy's job.
+          'upgrade-insecure-requests': null,
         },
       },
     }),
