@@ -78,7 +78,14 @@ export const sfuRpcMethods = {
     }),
   },
   'consumer.create': {
-    params: z.object({ ...Owner, transportId: IdSchema, producerId: IdSchema, rtpCapabilities: RtpCapabilitiesSchema }),
+    params: z.object({
+      ...Owner,
+      transportId: IdSchema,
+      producerId: IdSchema,
+      rtpCapabilities: RtpCapabilitiesSchema,
+      /** Share of a congested viewer's bitrate (1–255, higher first); see signaling's bandwidth policy. */
+      priority: z.number().int().min(1).max(255).optional(),
+    }),
     result: ConsumerInfoSchema,
   },
   'consumer.resume': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },

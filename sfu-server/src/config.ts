@@ -23,6 +23,8 @@ const SfuEnvSchema = z
     SFU_RTC_MIN_PORT: env(rtcPort.default(40_000)),
     SFU_RTC_MAX_PORT: env(rtcPort.default(49_999)),
     SFU_WORKERS: env(z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism())),
+    /** Server-side cap on what one participant receives, whatever its own estimate says (kbit/s). */
+    SFU_MAX_OUTGOING_KBPS: env(z.coerce.number().int().min(100).max(100_000).default(8_000)),
     LOG_LEVEL: env(z.enum(LOG_LEVELS).default('info')),
   })
   .refine((e) => e.SFU_RTC_MIN_PORT <= e.SFU_RTC_MAX_PORT, {
@@ -39,6 +41,7 @@ export interface SfuConfig {
   rtcMinPort: number;
   rtcMaxPort: number;
   workers: number;
+  maxOutgoingKbps: number;
   logLevel: LogLevel;
 }
 
@@ -57,6 +60,7 @@ export function loadSfuConfig(source: Record<string, string | undefined>): SfuCo
     rtcMinPort: e.SFU_RTC_MIN_PORT,
     rtcMaxPort: e.SFU_RTC_MAX_PORT,
     workers: e.SFU_WORKERS,
+    maxOutgoingKbps: e.SFU_MAX_OUTGOING_KBPS,
     logLevel: e.LOG_LEVEL,
   };
 }

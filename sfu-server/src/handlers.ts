@@ -45,8 +45,8 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
       tracks: await media.room(lessonId).peer(participantId).createPlainIngest(tracks),
     }),
     'whip.publish': async ({ lessonId, participantId, offer }) => publishWhip(media.room(lessonId).peer(participantId), offer),
-    'consumer.create': async ({ lessonId, participantId, transportId, producerId, rtpCapabilities }) =>
-      media.peer(lessonId, participantId).consume(transportId, producerId, rtpCapabilities),
+    'consumer.create': async ({ lessonId, participantId, transportId, producerId, rtpCapabilities, priority }) =>
+      media.peer(lessonId, participantId).consume(transportId, producerId, rtpCapabilities, priority),
     'consumer.resume': async ({ lessonId, participantId, consumerId }) => {
       await media.peer(lessonId, participantId).resumeConsumer(consumerId);
       return {};

@@ -34,7 +34,7 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
   const notify: Notify = (name, data) => rpc?.notify(name, data);
   const media = new MediaService({
     pool,
-    transport: { listenIp: config.listenIp, announcedIp: config.announcedIp },
+    transport: { listenIp: config.listenIp, announcedIp: config.announcedIp, maxOutgoingBitrate: config.maxOutgoingKbps * 1000 },
     notify,
     log: log.child({ component: 'media' }),
   });

@@ -20,6 +20,8 @@ export type Notify = <N extends SfuNotificationName>(name: N, data: SfuNotificat
 export interface TransportSettings {
   listenIp: string;
   announcedIp: string | undefined;
+  /** Per-participant cap on a receive transport (bit/s); unset leaves it to the bandwidth estimate. */
+  maxOutgoingBitrate?: number;
 }
 
 export interface MediaRoomOptions {
@@ -210,6 +212,8 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     );
     this.#adopt(transport);
     this.#transports.set(transport.id, { kind: 'webrtc', transport, direction });
+    const cap = this.room.settings.maxOutgoingBitrate;
+    if (direction === 'recv' && cap) await this.#media(() => transport.setMaxOutgoingBitrate(cap));
     transport.observer.once('close', () => this.#transports.delete(transport.id));
     // A DTLS failure or close alert is final for this transport; closing it tells consumers' owners promptly
     // instead of leaving dead consumers until the participant leaves.
@@ -342,7 +346,7 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     return producer;
   }
 
-  async consume(transportId: string, producerId: string, rtpCapabilities: RtpCapabilitiesWire): Promise<ConsumerInfo> {
+  async consume(transportId: string, producerId: string, rtpCapabilities: RtpCapabilitiesWire, priority?: number): Promise<ConsumerInfo> {
     const { transport, direction } = this.#transport(transportId);
     if (direction !== 'recv') throw new ClassroomError('BAD_REQUEST', 'transport is not a recv transport');
     const producer = this.room.findProducer(producerId);
@@ -358,6 +362,8 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     );
     this.#adopt(consumer);
     this.#trackConsumer(consumer);
+    // When a viewer's link cannot carry everything, mediasoup gives its bitrate to higher-priority consumers first.
+    if (priority !== undefined) await this.#media(() => consumer.setPriority(priority));
     return {
       consumerId: consumer.id,
       producerId: consumer.producerId,

@@ -19,6 +19,7 @@ import type { Timeline } from '../timeline/timeline.ts';
 import type { LessonStore } from './lesson-store.ts';
 import { LessonRegistry, type LiveLesson, type LiveParticipant } from './live-lesson.ts';
 import { canReceive } from './visibility.ts';
+import { consumerPriority } from './bandwidth-policy.ts';
 
 export interface JoinSnapshot {
   self: Participant;
@@ -297,7 +298,10 @@ export class LessonService {
     const live = this.registry.get(participant.info.lessonId);
     const found = live?.findPublication(req.producerId);
     if (!found || !canReceive(participant.info.role, found.publication)) throw new ClassroomError('NOT_FOUND', 'publication not found');
-    const info = await this.sfu.call('consumer.create', { lessonId: participant.info.lessonId, participantId: participant.id, ...req });
+    // The master camera is the studio's first camera publication (the one rooms show large by default).
+    const firstStudioCamera = live!.publications().find((p) => p.kind === 'video' && p.source === 'camera' && live!.participant(p.participantId)?.info.role === 'master_teacher');
+    const priority = consumerPriority(found.publication, found.owner.info.role, firstStudioCamera?.producerId === found.publication.producerId);
+    const info = await this.sfu.call('consumer.create', { lessonId: participant.info.lessonId, participantId: participant.id, ...req, priority });
     participant.consumers.set(info.consumerId, info.producerId);
     return info;
   }
