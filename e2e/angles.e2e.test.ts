@@ -62,13 +62,14 @@ async function waitForAngles(page: Page, done: (s: AngleStats) => boolean, timeo
 }
 
 /** The large view plays `producerId`'s track, and it keeps decoding and presenting new frames. */
-async function expectLargeDecoding(page: Page, producerId: string): Promise<void> {
+async function expectLargeDecoding(page: Page, producerId: string, width = 640): Promise<void> {
   const first = await waitForAngles(page, (s) => s.large === producerId && s.largeTrackMatches && s.largeFramesDecoded > 0 && s.largeFramesPresented > 0);
   const later = await waitForAngles(
     page,
     (s) => s.large === producerId && s.largeTrackMatches && s.largeFramesDecoded >= first.largeFramesDecoded + 15 && s.largeFramesPresented >= first.largeFramesPresented + 15,
   );
-  expect(later.largeVideoWidth).toBe(640);
+  if (width > 0) expect(later.largeVideoWidth).toBe(width);
+  else expect(later.largeVideoWidth).toBeGreaterThan(0);
 }
 
 const feed = (ingest: IngestInfo, pattern: string) => feeds.push(startStudioFeed(ingest, { width: 640, height: 360, bitrateKbps: 400, pattern }));
@@ -133,5 +134,37 @@ describe('studio angles and 导播 on the big screens', () => {
     expect((await angles(a)).large).toBe(slides.video.producerId);
     await ok(master.socket, 'angle:direct', { producerId: slides.video.producerId });
     await expectLargeDecoding(b, slides.video.producerId);
+  });
+
+  it('the studio shares its screen as a courseware angle and directs every room to it from its 导播 card', async () => {
+    const lesson = await stack.admin.createLesson({ title: '电磁感应 屏幕共享' });
+    const room = await stack.admin.createClassroom({ name: '青山二中 高二(4)班' });
+    await stack.admin.pairClassroom(lesson.id, room.id);
+    await stack.admin.startLesson(lesson.id);
+    const teacher = await stack.admin.createIngest(lesson.id, { label: '教师特写', video: FEED_VIDEO, audio: FEED_AUDIO });
+    feed(teacher, 'testsrc2');
+
+    const studioToken = await stack.admin.issueToken(lesson.id, { role: 'master_teacher', displayName: '王老师' });
+    const studio = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await studio.goto(new URL(studioToken.joinPath, stack.url).href);
+    const device = await stack.admin.issueToken(lesson.id, { role: 'classroom_device', displayName: room.name, classroomId: room.id });
+    const screen = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await screen.goto(new URL(device.joinPath, stack.url).href);
+    await expectLargeDecoding(screen, teacher.video.producerId);
+
+    await studio.getByRole('button', { name: '共享屏幕（课件机位）' }).click({ timeout: 30_000 });
+    const shared = await waitForAngles(screen, (s) => s.small.length === 1);
+    const screenAngle = shared.small[0]!;
+    expect(screenAngle).not.toBe(teacher.video.producerId);
+    expect(await screen.getByTestId(`angle-tile-${screenAngle}`).getAttribute('aria-label')).toContain('课件屏幕');
+
+    await studio.getByTestId(`angle-direct-${screenAngle}`).getByRole('button', { name: /课件屏幕/ }).click();
+    await expectLargeDecoding(screen, screenAngle, 0);
+    expect((await angles(screen)).directed).toBe(screenAngle);
+
+    // Stopping the share withdraws the angle and clears 导播: the room falls back to the teacher camera.
+    await studio.getByRole('button', { name: '停止共享屏幕' }).click();
+    await waitForAngles(screen, (s) => s.directed === null && s.small.length === 0);
+    await expectLargeDecoding(screen, teacher.video.producerId);
   });
 });

@@ -74,6 +74,8 @@ export interface ClassroomSnapshot {
   /** This client means to publish now (studio: after 开始上课; room device: while live; student: while on stage). */
   readonly publishing: boolean;
   readonly publishMode: PublishMode;
+  /** Studio: a screen (courseware) share is published as a 'screen' angle. */
+  readonly sharingScreen: boolean;
   readonly local: LocalMediaSnapshot;
   readonly interaction: InteractionState;
   /** What this client receives and at which layer (producer id → layer). */
@@ -135,6 +137,8 @@ export class ClassroomClient {
   #publishing = false;
   /** Producer per local track kind, in the current media session. */
   #producers: { audio?: ms.Producer; video?: ms.Producer } = {};
+  /** Studio: the screen share published as a courseware angle. */
+  #screen: { producer: ms.Producer; track: MediaStreamTrack } | undefined;
   #publishRun: Promise<void> | undefined;
   #snapshot: ClassroomSnapshot | undefined;
   readonly #listeners = new Set<() => void>();
@@ -206,6 +210,7 @@ export class ClassroomClient {
       media: this.#mediaStatus,
       publishing: this.#wantsToPublish(),
       publishMode: this.#publishMode(),
+      sharingScreen: this.#screen !== undefined,
       local: this.local.snapshot,
       interaction: this.#interaction,
       plan: this.#plan,
@@ -454,6 +459,7 @@ export class ClassroomClient {
     this.#media?.close();
     this.#media = undefined;
     this.#producers = {};
+    this.#endScreen();
     this.#publishRun = undefined;
     this.#consumerLayers.clear();
     this.#locallyPaused.clear();
@@ -669,6 +675,44 @@ export class ClassroomClient {
     const producers = Object.values(this.#producers);
     this.#producers = {};
     if (media) await Promise.all(producers.map((p) => media.closeProducer(p.id)));
+  }
+
+  /**
+   * Studio: shares a screen or window (getDisplayMedia) as a second angle of kind 'screen' (课件), beside the
+   * camera. Ends when the teacher stops it here or in the browser's own sharing bar.
+   */
+  async shareScreen(label: string): Promise<void> {
+    if (this.#publishMode() !== 'studio') throw new ClassroomError('FORBIDDEN', 'only the studio shares a screen');
+    const media = this.#media;
+    if (!media || media.closed || this.#mediaStatus !== 'ready') throw new ClassroomError('INVALID_STATE', 'media is not ready');
+    if (this.#screen) return;
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { max: 15 } }, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if (!track) throw new ClassroomError('BAD_REQUEST', 'no screen was shared');
+    track.contentHint = 'detail';
+    try {
+      const producer = await media.produce(track, 'screen', label);
+      this.#screen = { producer, track };
+    } catch (err) {
+      track.stop();
+      throw err;
+    }
+    track.addEventListener('ended', () => void this.stopScreenShare(), { once: true });
+    this.#changed();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const screen = this.#endScreen();
+    if (screen) await this.#media?.closeProducer(screen.producer.id);
+  }
+
+  #endScreen(): { producer: ms.Producer; track: MediaStreamTrack } | undefined {
+    const screen = this.#screen;
+    if (!screen) return undefined;
+    this.#screen = undefined;
+    screen.track.stop();
+    this.#changed();
+    return screen;
   }
 
   /** Publishes the local tracks that are not yet published (serialised, idempotent). */

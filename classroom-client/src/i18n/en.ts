@@ -83,6 +83,9 @@ const en: Dictionary = {
     stopDirecting: 'Stop directing',
     none: 'No camera angles yet.',
     own: 'This device',
+    shareScreen: 'Share screen (courseware angle)',
+    stopShare: 'Stop sharing screen',
+    screenLabel: 'Courseware screen',
   },
   media: {
     waitingForVideo: 'Waiting for the teacher’s video…',

@@ -81,6 +81,9 @@ const zhCN = {
     stopDirecting: '停止导播',
     none: '还没有机位画面。',
     own: '本机',
+    shareScreen: '共享屏幕（课件机位）',
+    stopShare: '停止共享屏幕',
+    screenLabel: '课件屏幕',
   },
   media: {
     waitingForVideo: '等待主讲画面…',

@@ -195,6 +195,7 @@ export function StudioView({ client }: { client: ClassroomClient }) {
                 <span className="card__count">{angles.length}</span>
               </h2>
               <AngleDirector client={client} angles={angles} state={interaction.angles} selfId={roster.self?.id ?? null} />
+              <ScreenShare client={client} sharing={snapshot.sharingScreen} ready={snapshot.media === 'ready'} />
             </section>
           ) : null}
 
@@ -348,6 +349,27 @@ function AngleDirector({ client, angles, state, selfId }: { client: ClassroomCli
       ) : null}
       <ActionError error={action.error} />
     </>
+  );
+}
+
+/** A second browser angle: the teacher's screen (courseware) as a 'screen' angle. */
+function ScreenShare({ client, sharing, ready }: { client: ClassroomClient; sharing: boolean; ready: boolean }) {
+  const { t } = useTranslation();
+  const action = useAction();
+  if (typeof navigator === 'undefined' || typeof navigator.mediaDevices?.getDisplayMedia !== 'function') return null;
+  return (
+    <div className="button-row">
+      <button
+        type="button"
+        className="btn btn--small"
+        aria-pressed={sharing}
+        disabled={action.busy || (!sharing && !ready)}
+        onClick={() => void action.run(() => (sharing ? client.stopScreenShare() : client.shareScreen(t('angles.screenLabel'))))}
+      >
+        {sharing ? t('angles.stopShare') : t('angles.shareScreen')}
+      </button>
+      <ActionError error={action.error} />
+    </div>
   );
 }
 
