@@ -7,7 +7,7 @@ import { WireErrorSchema } from '@dualclass/protocol';
 import { startStack, type Stack } from '../infra/src/stack.ts';
 import { FEED_AUDIO, FEED_VIDEO, startStudioFeed } from '../infra/src/studio-feed.ts';
 import { WhipTokens } from '../signaling/src/auth/whip-tokens.ts';
-import { TestParticipants, collect, ok } from '../signaling/src/testing/participants.ts';
+import { TestParticipants, collect, next, ok } from '../signaling/src/testing/participants.ts';
 import { launchChromium } from './support/browser.ts';
 import { mediaStatsFor, waitForMediaFrom } from './support/media.ts';
 
@@ -15,7 +15,8 @@ import { mediaStatsFor, waitForMediaFrom } from './support/media.ts';
  * WHIP ingest beside plain RTP: one lesson gets an ffmpeg angle over plain RTP and a second angle from an
  * independent WHIP client (the whip-whep package's WHIPClient, medooze) running in Chromium with its fake
  * camera and microphone. A remote classroom's big screen decodes both. Then the WHIP resource is DELETEd and
- * its publication disappears; a forged token gets 401 and garbage SDP 400.
+ * its publication disappears; a reconnect with the same token works, and a publisher that just closes its peer
+ * connection disappears too (DTLS close). A forged token gets 401, garbage SDP 400, an ended lesson 409.
  */
 
 const require = createRequire(import.meta.url);
@@ -162,6 +163,17 @@ describe('WHIP ingest', () => {
     await screen.waitForTimeout(1_000);
     expect((await mediaStatsFor(screen, rtp.participantId)).framesDecoded).toBeGreaterThan(rtpBefore.framesDecoded);
     expect((await fetch(new URL(resource, stack.url), { method: 'DELETE', headers: { authorization: `Bearer ${issued.token}` } })).status).toBe(404);
+
+    // The encoder publishes again with its token (a reconnect) and then drops its connection without DELETE:
+    // the DTLS close alert closes its media at the SFU, which withdraws its publications and ends the resource.
+    const again = await publish(publisher, issued.url, issued.token);
+    const againId = again.resource.split('/').pop()!;
+    expect(againId).not.toBe(whipParticipantId);
+    await waitForMediaFrom(screen, againId, (s) => s.framesDecoded > 0, 30_000);
+    const left = next(master.socket, 'participant:left', (p) => p.participantId === againId, 10_000);
+    await publisher.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.close());
+    await left;
+    expect((await fetch(new URL(again.resource, stack.url), { method: 'DELETE', headers: { authorization: `Bearer ${issued.token}` } })).status).toBe(404);
 
     // An ended lesson takes no more WHIP publishers.
     await stack.admin.endLesson(lesson.id);

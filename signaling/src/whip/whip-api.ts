@@ -15,7 +15,8 @@ interface WhipResource {
 /**
  * Live WHIP resources. A resource is the studio participant its POST created (the Location names the
  * participant id); it ends on DELETE, when its encoder publishes again with the same token (a reconnect),
- * or when the participant leaves for any other reason (lesson ended). Kept in this signaling process:
+ * when its media closes at the SFU (DTLS failed or closed), or when the participant leaves for any other
+ * reason (lesson ended). Kept in this signaling process:
  * DELETE must reach the node that took the POST (sticky routing, as for socket.io).
  */
 export class WhipIngests {
@@ -47,6 +48,12 @@ export class WhipIngests {
     this.#byToken.set(claims.sub, participantId);
     // An encoder that publishes again with its token has reconnected: its old session is dead media.
     if (previous) this.#end(previous);
+    // Media that dies under it (DTLS failure or close alert closes the transport and its producers) ends the
+    // resource too, so no empty studio participant stays in the roster.
+    const participant = this.lessons.registry.get(lessonId)?.participant(participantId);
+    participant?.on('publicationclose', () => {
+      if (participant.publications.length === 0) this.#end(participantId);
+    });
     return { resourceId: participantId, answer };
   }
 
