@@ -58,7 +58,7 @@ describe('classroom interaction in the browser', () => {
     const later = await mediaStatsFor(roomBDevice.page, roomADevice.participantId);
     expect(later.framesDecoded).toBeGreaterThan(first.framesDecoded);
     expect(later.audioPacketsReceived).toBeGreaterThan(first.audioPacketsReceived);
-    await expect.poll(() => roomBDevice.page.getByTestId(`stage-tile-${roomADevice.participantId}`).count()).toBeGreaterThan(0);
+    await expect.poll(() => roomBDevice.page.getByTestId(`stage-tile-${roomADevice.participantId}`).count(), { timeout: 15_000 }).toBeGreaterThan(0);
 
     await studio.page.getByTestId(`remove-${roomADevice.participantId}`).first().click();
     await expect
