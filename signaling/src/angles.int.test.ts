@@ -117,8 +117,10 @@ describe('angle:direct (导播)', () => {
       label: '屏幕共享',
       rtpParameters: screenParams,
     });
+    // Listen before asking: the push can reach the student before the master's ack returns.
+    const toScreen = next(student.socket, 'angle:directed', (p) => p.producerId === screen.producerId);
     await ok(master.socket, 'angle:direct', { producerId: screen.producerId });
-    expect(await next(student.socket, 'angle:directed', (p) => p.producerId === screen.producerId)).toEqual({ producerId: screen.producerId, by: master.self.id });
+    expect(await toScreen).toEqual({ producerId: screen.producerId, by: master.self.id });
 
     const cleared = next(student.socket, 'angle:directed', (p) => p.producerId === null);
     await ok(master.socket, 'media:closeProducer', { producerId: screen.producerId });
