@@ -6,6 +6,7 @@ import { startStack, type Stack } from '../infra/src/stack.ts';
 import { FEED_AUDIO, FEED_VIDEO, startStudioFeed } from '../infra/src/studio-feed.ts';
 import { next, ok, TestParticipants } from '../signaling/src/testing/participants.ts';
 import { launchChromium } from './support/browser.ts';
+import type { AngleStats } from '../classroom-client/src/core/test-hook.ts';
 
 /*
  * Named studio angles and 导播 on two remote classrooms' big screens: three ffmpeg encoders (教师特写 camera
@@ -15,15 +16,6 @@ import { launchChromium } from './support/browser.ts';
  * and decode it; classroom B switches away by keyboard, and a second direct command brings it back.
  */
 
-interface AngleStats {
-  large: string | null;
-  largeTrackMatches: boolean;
-  largeFramesPresented: number;
-  largeFramesDecoded: number;
-  largeVideoWidth: number;
-  small: string[];
-  directed: string | null;
-}
 
 let stack: Stack;
 let browser: Browser;
