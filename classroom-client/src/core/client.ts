@@ -28,6 +28,7 @@ import {
 import type { types as ms } from 'mediasoup-client';
 import { TypedEmitter } from './emitter.ts';
 import { computeHealth, HEALTH_INTERVAL_MS, type HealthSample, type StatLike } from './health.ts';
+import { angleLayout, studioAngles } from './angles.ts';
 import { emptyInteraction, reduceInteraction, REACTION_TTL_MS, type InteractionEvent, type InteractionState, type Reaction } from './interaction.ts';
 import { LocalMedia, type LocalMediaSnapshot } from './local-media.ts';
 import { MediaSession, type PublishProfile } from './media.ts';
@@ -239,6 +240,8 @@ export class ClassroomClient {
     const next = reduceRoster(this.#roster, event);
     if (next === this.#roster) return;
     this.#roster = next;
+    // Angles come and go, and with them which one is large (and so received at the top layer).
+    if (this.#policy !== NO_CONSUMPTION) this.#policy = this.#effectivePolicy();
     this.#plan = planSubscriptions(this.#roster, this.#policy);
     this.#changed();
     this.#queueSync();
@@ -247,7 +250,9 @@ export class ClassroomClient {
   #applyInteraction(event: InteractionEvent): void {
     const next = reduceInteraction(this.#interaction, event);
     if (next === this.#interaction) return;
+    const anglesChanged = next.angles !== this.#interaction.angles;
     this.#interaction = next;
+    if (anglesChanged) this.#updatePolicy(); // the large angle decides which angle gets the top layer
     this.#changed();
   }
 
@@ -470,7 +475,9 @@ export class ClassroomClient {
 
   #effectivePolicy(): ConsumePolicy {
     const { master, stage } = this.#basePolicy;
-    return { master, stage: stage === false ? false : (this.#stageLayer ?? stage), wall: this.#wall };
+    // Only a screen that lays angles out large + small (a room, a student) has a large angle; the studio does not.
+    const largeAngle = this.#roster.self?.role === 'master_teacher' ? null : (angleLayout(studioAngles(this.#roster), this.#interaction.angles).large?.producerId ?? null);
+    return { master, stage: stage === false ? false : (this.#stageLayer ?? stage), wall: this.#wall, largeAngle };
   }
 
   #updatePolicy(): void {

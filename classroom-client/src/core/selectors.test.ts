@@ -84,6 +84,12 @@ describe('subscription plan', () => {
     expect(Object.fromEntries(plan)).toEqual({ a_cam: 0, b_cam: 2, b_mic: null });
   });
 
+  it('classroom screen with angles: the large angle at the top layer, the small picture-in-picture ones at 0', () => {
+    const r = reduceRoster(roster(roomA), { type: 'publicationAdded', publication: publication('m_doc', 'par_master', 'video', { source: 'document' }) });
+    const plan = planSubscriptions(r, policy({ master: 2, stage: 1, largeAngle: 'm_doc' }));
+    expect(Object.fromEntries(plan)).toMatchObject({ m_doc: 2, m_cam: 0, m_mic: null });
+  });
+
   it('a local teacher’s console: only its room’s thumbnail', () => {
     const plan = planSubscriptions(roster(teacherA), policy({ wall: new Set(['par_a']) }));
     expect(Object.fromEntries(plan)).toEqual({ a_cam: 0 });

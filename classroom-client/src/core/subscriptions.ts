@@ -16,6 +16,11 @@ export interface ConsumePolicy {
   readonly stage: SpatialLayer | false;
   /** Participants whose camera shows as a wall thumbnail: video only, layer 0. */
   readonly wall: ReadonlySet<string>;
+  /**
+   * The studio angle shown large on this screen. The others are small picture-in-picture tiles and get layer 0,
+   * so a weak link spends its bitrate on the picture people look at. Null: every angle at `master`.
+   */
+  readonly largeAngle?: string | null;
 }
 
 export const NO_CONSUMPTION: ConsumePolicy = { master: false, stage: false, wall: new Set() };
@@ -37,7 +42,9 @@ export function planSubscriptions(roster: RosterState, policy: ConsumePolicy): S
     // A publication whose owner is not announced (e.g. an encoder ingest) is the studio's feed.
     const isMaster = !owner || can(owner.role, 'media:publish');
     if (isMaster) {
-      if (policy.master !== false) plan.set(pub.producerId, layerFor(pub.kind, pub.simulcastLayers, policy.master));
+      if (policy.master === false) continue;
+      const small = pub.kind === 'video' && policy.largeAngle != null && pub.producerId !== policy.largeAngle;
+      plan.set(pub.producerId, layerFor(pub.kind, pub.simulcastLayers, small ? 0 : policy.master));
       continue;
     }
     if (owner.onStage && pub.audience === 'all' && policy.stage !== false) {
@@ -50,7 +57,7 @@ export function planSubscriptions(roster: RosterState, policy: ConsumePolicy): S
 }
 
 export function samePolicy(a: ConsumePolicy, b: ConsumePolicy): boolean {
-  if (a.master !== b.master || a.stage !== b.stage || a.wall.size !== b.wall.size) return false;
+  if (a.master !== b.master || a.stage !== b.stage || a.wall.size !== b.wall.size || (a.largeAngle ?? null) !== (b.largeAngle ?? null)) return false;
   for (const id of a.wall) if (!b.wall.has(id)) return false;
   return true;
 }
