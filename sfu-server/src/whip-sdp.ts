@@ -85,8 +85,7 @@ const lower = (s: string) => s.toLowerCase();
  * constrained baseline (records to MP4/HLS without re-encoding), then VP8, for video.
  */
 function pickCodec(media: MediaSection, codecs: OfferedCodec[], router: types.RtpCapabilities): OfferedCodec | undefined {
-  const supported = (c: OfferedCodec) =>
-    (router.codecs ?? []).some((r) => r.kind === media.type && lower(r.mimeType) === lower(c.mimeType) && r.clockRate === c.clockRate);
+  const supported = (c: OfferedCodec) => routerCodec(router, c) !== undefined;
   if (media.type === 'audio') return codecs.find((c) => lower(c.mimeType) === 'audio/opus' && c.clockRate === 48_000 && supported(c));
   const h264 = codecs.find(
     (c) =>
@@ -98,10 +97,13 @@ function pickCodec(media: MediaSection, codecs: OfferedCodec[], router: types.Rt
   return h264 ?? codecs.find((c) => lower(c.mimeType) === 'video/vp8' && supported(c));
 }
 
-/** Feedback both sides speak: what the offer lists for the codec and the router offers for its kind. */
-function commonFeedback(offered: types.RtcpFeedback[], mimeType: string, router: types.RtpCapabilities): types.RtcpFeedback[] {
-  const cap = (router.codecs ?? []).find((c) => lower(c.mimeType) === lower(mimeType));
-  const ours = cap?.rtcpFeedback ?? [];
+/** The router's codec an offered one matches (mime type and clock rate), if the router has it. */
+function routerCodec(router: types.RtpCapabilities, c: Pick<OfferedCodec, 'mimeType' | 'clockRate'>): types.RtpCodecCapability | undefined {
+  return (router.codecs ?? []).find((r) => lower(r.mimeType) === lower(c.mimeType) && r.clockRate === c.clockRate);
+}
+
+/** Feedback both sides speak: what the offer lists for the codec and the router offers for it. */
+function commonFeedback(offered: types.RtcpFeedback[], ours: types.RtcpFeedback[]): types.RtcpFeedback[] {
   return offered.filter((fb) => ours.some((o) => o.type === fb.type && (o.parameter ?? '') === (fb.parameter ?? '')));
 }
 
@@ -136,14 +138,15 @@ function trackOf(media: MediaSection, router: types.RtpCapabilities): WhipOfferT
     throw bad(`no supported ${kind} codec in m-line ${mid} (offered: ${names}; we take ${kind === 'audio' ? 'opus' : 'H264 packetization-mode=1 constrained baseline or VP8'})`);
   }
   const { encodings, cname } = ssrcsOf(media);
+  const ours = routerCodec(router, chosen)!; // pickCodec only picks what the router has
   const main: types.RtpCodecParameters = {
     // The router's spelling ("video/H264", "audio/opus"): mediasoup compares case-insensitively, the answer reads better.
-    mimeType: (router.codecs ?? []).find((c) => lower(c.mimeType) === lower(chosen.mimeType))?.mimeType ?? chosen.mimeType,
+    mimeType: ours.mimeType,
     payloadType: chosen.payloadType,
     clockRate: chosen.clockRate,
     ...(kind === 'audio' ? { channels: chosen.channels ?? 2 } : {}),
     parameters: chosen.parameters,
-    rtcpFeedback: commonFeedback(chosen.rtcpFeedback, chosen.mimeType, router),
+    rtcpFeedback: commonFeedback(chosen.rtcpFeedback, ours.rtcpFeedback ?? []),
   };
   const rtxCodec = codecs.find((c) => lower(c.mimeType) === 'video/rtx' && Number(c.parameters.apt) === chosen.payloadType);
   const hasRtx = encodings.some((e) => e.rtx);
