@@ -10,6 +10,7 @@ import {
   type Role,
   type UploadContentType,
 } from '@dualclass/protocol';
+import { formatLessonTime } from './quiz.ts';
 
 /**
  * Resource library (资源库) helpers: the library link and its token, the page route, the search query in the
@@ -209,11 +210,7 @@ export function pageCount(total: number, pageSize: number): number {
 
 /** Duration as `mm:ss` under an hour, `h:mm:ss` from an hour on. */
 export function formatDuration(seconds: number): string {
-  const total = Number.isFinite(seconds) ? Math.max(0, Math.floor(seconds)) : 0;
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${String(m).padStart(2, '0')}:${s}`;
+  return formatLessonTime(Number.isFinite(seconds) ? seconds * 1000 : 0);
 }
 
 /** Always `hh:mm:ss`, for gaps in a recording ("缺失 00:12:04–00:12:06"). */

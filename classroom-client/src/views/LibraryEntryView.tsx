@@ -92,7 +92,7 @@ export function LibraryEntryView({ id }: { id: string }) {
         </div>
         <div className="panel__actions">
           {loaded.notFound ? null : (
-            <button type="button" className="btn btn--primary" onClick={() => setTick((n) => n + 1)}>
+            <button type="button" className="btn btn--primary" onClick={refresh}>
               {t('errors.retry')}
             </button>
           )}

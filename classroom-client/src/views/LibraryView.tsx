@@ -290,8 +290,8 @@ function SearchForm({ query, facets, onApply }: { query: LibraryQuery; facets: L
     event.preventDefault();
     onApply({ ...query, q: text, page: 1 });
   };
-  const filtered = LIBRARY_FILTERS.some((f) => query[f]) || query.kind !== '' || query.q !== '';
   const active = LIBRARY_FILTERS.filter((f) => query[f]).length + (query.kind ? 1 : 0);
+  const filtered = active > 0 || query.q !== '';
   // On a phone the filters fold away behind one button (always shown on wider screens, see styles.css).
   const [open, setOpen] = useState(false);
 
