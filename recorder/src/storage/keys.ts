@@ -19,7 +19,8 @@ export function checkPrefix(prefix: string): string {
   return prefix;
 }
 
-export function checkRange(range: ByteRange | undefined, size: number): ByteRange | undefined {
+/** A well-formed range, clipped to `size` when the object's size is known (a store that cannot see it yet passes none). */
+export function checkRange(range: ByteRange | undefined, size = Number.POSITIVE_INFINITY): ByteRange | undefined {
   if (!range) return undefined;
   const { start, end } = range;
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || start >= size) {

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ClassroomError } from '@dualclass/protocol';
 import type { ByteRange, FileStore, StoredObject } from './file-store.ts';
-import { checkKey, checkPrefix, tooLarge } from './keys.ts';
+import { checkKey, checkPrefix, checkRange, tooLarge } from './keys.ts';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -86,9 +86,7 @@ export class S3Store implements FileStore {
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
     checkKey(key);
-    if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start)) {
-      throw new ClassroomError('BAD_REQUEST', 'byte range not satisfiable');
-    }
+    checkRange(range);
     try {
       const got = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),

@@ -277,18 +277,17 @@ export class LibraryService {
   }
 
   async facets(): Promise<LibraryFacets> {
-    const distinct = async (column: string) =>
-      (await this.db.query<{ v: string }>(`SELECT DISTINCT ${column} AS v FROM library_entries ORDER BY v`)).map((r) => r.v);
-    const knowledgePoints = (
-      await this.db.query<{ v: string }>('SELECT DISTINCT kp AS v FROM library_entries, unnest(knowledge_points) AS kp ORDER BY v')
-    ).map((r) => r.v);
-    return {
-      subjects: await distinct('subject'),
-      grades: await distinct('grade'),
-      schools: await distinct('school'),
-      teachers: await distinct('teacher_name'),
-      knowledgePoints,
-    };
+    const distinct = async (from: string) =>
+      (await this.db.query<{ v: string }>(`SELECT DISTINCT ${from} ORDER BY v`)).map((r) => r.v);
+    // Independent reads: on a Postgres server they run side by side on the pool.
+    const [subjects, grades, schools, teachers, knowledgePoints] = await Promise.all([
+      distinct('subject AS v FROM library_entries'),
+      distinct('grade AS v FROM library_entries'),
+      distinct('school AS v FROM library_entries'),
+      distinct('teacher_name AS v FROM library_entries'),
+      distinct('kp AS v FROM library_entries, unnest(knowledge_points) AS kp'),
+    ]);
+    return { subjects, grades, schools, teachers, knowledgePoints };
   }
 
   /** One entry with its files; observer comments only for roles allowed to read them. */
@@ -323,10 +322,7 @@ export class LibraryService {
 
   async file(entryId: string, fileId: string): Promise<StoredLibraryFile> {
     idOrNotFound(entryId, 'entry');
-    idOrNotFound(fileId, 'file');
-    const [row] = await this.db.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM library_files WHERE id = $1 AND entry_id = $2`, [fileId, entryId]);
-    if (!row) throw new ClassroomError('NOT_FOUND', 'file not found');
-    return toStoredFile(row);
+    return toStoredFile(await this.#fileRow(this.db, entryId, fileId));
   }
 
   /** Counts one download of a ready entry's file (an event row and the entry's counter, together). */
@@ -334,11 +330,7 @@ export class LibraryService {
     return this.db.transaction(async (tx) => {
       const entry = await this.#entryRow(tx, entryId);
       if (entry.status !== 'ready') throw new ClassroomError('INVALID_STATE', 'entry is not ready for download');
-      const [row] = await tx.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM library_files WHERE id = $1 AND entry_id = $2`, [
-        idOrNotFound(fileId, 'file'),
-        entry.id,
-      ]);
-      if (!row) throw new ClassroomError('NOT_FOUND', 'file not found');
+      const row = await this.#fileRow(tx, entry.id, fileId);
       await tx.query(
         'INSERT INTO library_downloads (entry_id, file_id, user_id, user_role, user_name) VALUES ($1, $2, $3, $4, $5)',
         [entry.id, row.id, who.sub, who.role, who.name],
@@ -404,6 +396,15 @@ export class LibraryService {
   async #entryRow(q: Queryable, id: string): Promise<EntryRow> {
     const [row] = await q.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM library_entries WHERE id = $1`, [idOrNotFound(id, 'entry')]);
     if (!row) throw new ClassroomError('NOT_FOUND', 'entry not found');
+    return row;
+  }
+
+  async #fileRow(q: Queryable, entryId: string, fileId: string): Promise<FileRow> {
+    const [row] = await q.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM library_files WHERE id = $1 AND entry_id = $2`, [
+      idOrNotFound(fileId, 'file'),
+      entryId,
+    ]);
+    if (!row) throw new ClassroomError('NOT_FOUND', 'file not found');
     return row;
   }
 

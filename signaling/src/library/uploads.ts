@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import { ClassroomError, LibraryTagsSchema, type LibraryEntry, type LibraryTags, type UploadContentType } from '@dualclass/protocol';
-import type { FileStore, StoredObject } from '@dualclass/recorder/storage';
+import { tooLarge, type FileStore, type StoredObject } from '@dualclass/recorder/storage';
 import { sanitizeFileName, type LibraryService, type UploadTarget } from './library-service.ts';
 
 /** What the leading bytes of each accepted type must be; the declared type alone proves nothing. */
@@ -87,7 +87,7 @@ export async function receiveUpload(
   // the multipart framing and the metadata field. Anything else is measured as it streams.
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_MARGIN_BYTES) {
-    throw new ClassroomError('TOO_LARGE', `file is larger than ${maxBytes} bytes`);
+    throw tooLarge(maxBytes);
   }
   let bb: busboy.Busboy;
   try {
