@@ -34,10 +34,15 @@ const TICK = 100; // USER_HZ on Linux
 const SEGMENT_SECONDS = 8; // the recorder's default RECORDER_SEGMENT_SECONDS
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function cpuTicks(pid: number): Promise<number> {
+/** /proc/<pid>/stat fields after the command name (field 3, state, is index 0). */
+async function statFields(pid: number | 'self'): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
+  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
+async function cpuTicks(pid: number): Promise<number> {
+  const f = await statFields(pid);
+  return f[11]! + f[12]!; // utime + stime
 }
 
 async function pidsOf(pattern: string): Promise<number[]> {
@@ -47,9 +52,8 @@ async function pidsOf(pattern: string): Promise<number[]> {
 
 /** CPU seconds of this process's finished (reaped) children: cutime + cstime. */
 async function reapedChildrenCpu(): Promise<number> {
-  const text = await readFile('/proc/self/stat', 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / TICK;
+  const f = await statFields('self');
+  return (f[13]! + f[14]!) / TICK;
 }
 
 async function captureCpu(): Promise<void> {

@@ -9,6 +9,8 @@ import { DownloadTicketSchema, IssuedLibraryTokenSchema, LessonSchema, LibraryEn
 import { startStack, type Stack } from '../infra/src/stack.ts';
 import { FEED_AUDIO, FEED_VIDEO, startStudioFeed } from '../infra/src/studio-feed.ts';
 import { TestParticipants, ok } from '../signaling/src/testing/participants.ts';
+import { packetSpan } from '../recorder/src/ffmpeg/probe.ts';
+import { decodeMedia, probeStreams } from '../recorder/src/testing/media-check.ts';
 import { launchChromium } from './support/browser.ts';
 
 /*
@@ -54,23 +56,6 @@ const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> =
   if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${JSON.stringify(body)}`);
   return body;
 };
-
-async function packetSpan(input: string, args: string[] = []): Promise<{ start: number; end: number }> {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', ...args, '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', input], { maxBuffer: 64 << 20 });
-  const rows = stdout.trim().split('\n').map((l) => l.split(',').map(Number));
-  return { start: Math.min(...rows.map((r) => r[0]!)), end: Math.max(...rows.map((r) => r[0]! + (r[1] || 0))) };
-}
-
-/** Decodes everything; returns decoded video frames and decoded audio seconds (s16 stereo 48 kHz bytes). */
-async function decode(input: string, args: string[] = []): Promise<{ frames: number; audioSeconds: number }> {
-  const video = await exec('ffmpeg', ['-v', 'error', '-xerror', ...args, '-i', input, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 64 << 20 });
-  const frames = video.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
-  const audio = await exec('ffmpeg', ['-v', 'error', '-xerror', ...args, '-i', input, '-map', '0:a:0', '-ac', '2', '-ar', '48000', '-f', 's16le', '-'], {
-    maxBuffer: 256 << 20,
-    encoding: 'buffer',
-  });
-  return { frames, audioSeconds: audio.stdout.length / (48_000 * 2 * 2) };
-}
 
 /** SIGKILLs the recorder's ffmpeg capturing the track with this label; returns the lesson second it happened. */
 async function killCapture(lessonId: string, label: string, lessonStartMs: number): Promise<number> {
@@ -174,14 +159,13 @@ describe('lesson recording', () => {
     const ticket = DownloadTicketSchema.parse(await api(`/api/library/entries/${entry.id}/files/${main.id}/download`, { method: 'POST' }));
     const mp4 = path.join(dir, 'main.mp4');
     await writeFile(mp4, Buffer.from(await (await fetch(new URL(ticket.url, stack.url))).arrayBuffer()));
-    const { stdout: probed } = await exec('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', mp4]);
-    const info = JSON.parse(probed) as { format: { duration: string }; streams: { codec_name: string }[] };
+    const info = await probeStreams(mp4);
     expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
     expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
-    const mp4Span = await packetSpan(mp4);
+    const mp4Span = (await packetSpan(mp4))!;
     expect(Math.abs(mp4Span.end - lessonSeconds)).toBeLessThan(1);
-    const decoded = await decode(mp4);
-    expect(decoded.frames).toBeGreaterThan(20 * (lessonSeconds - 2));
+    const decoded = await decodeMedia(mp4);
+    expect(decoded.videoFrames).toBeGreaterThan(20 * (lessonSeconds - 2));
     // The master audio was hard-muted for 5 s: no packets were sent, so that stretch holds no samples.
     expect(decoded.audioSeconds).toBeGreaterThan(lessonSeconds - MUTED_SECONDS - 2);
     expect(decoded.audioSeconds).toBeLessThan(lessonSeconds - MUTED_SECONDS + 1);
@@ -189,10 +173,10 @@ describe('lesson recording', () => {
     // HLS through the API, with the bearer header a player sends.
     const hlsUrl = new URL(entry.hlsPath!, stack.url).href;
     const headers = ['-headers', `Authorization: Bearer ${stack.adminApiKey}\r\n`];
-    const hlsSpan = await packetSpan(hlsUrl, headers);
+    const hlsSpan = (await packetSpan(hlsUrl, { inputArgs: headers }))!;
     expect(Math.abs(hlsSpan.end - lessonSeconds)).toBeLessThan(1);
-    const hlsDecoded = await decode(hlsUrl, headers);
-    expect(hlsDecoded.frames).toBeGreaterThan(20 * (lessonSeconds - 2));
+    const hlsDecoded = await decodeMedia(hlsUrl, headers);
+    expect(hlsDecoded.videoFrames).toBeGreaterThan(20 * (lessonSeconds - 2));
     expect(hlsDecoded.audioSeconds).toBeGreaterThan(lessonSeconds - MUTED_SECONDS - 2);
 
     // The other angle and the stage moment are extra files.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ClassroomError, type recorderService, type RecordingPhase, type RecordingStatus } from '@dualclass/protocol';
+import { ClassroomError, type recorderService, type RecordingPhase, type RecordingStatus, type RpcNotification } from '@dualclass/protocol';
 import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { FileStore } from './storage/file-store.ts';
@@ -9,7 +9,7 @@ import { UdpPortPool } from './ffmpeg/udp-ports.ts';
 import type { RecorderConfig } from './config.ts';
 
 type Notifications = typeof recorderService.notifications;
-export type RecorderNotify = <N extends keyof Notifications & string>(name: N, data: import('zod').infer<Notifications[N]>) => void;
+export type RecorderNotify = <N extends keyof Notifications & string>(name: N, data: RpcNotification<Notifications, N>) => void;
 
 /** Every lesson being recorded or finalized on this recorder, and the RPC handlers that drive them. */
 export class RecorderService {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestInfo, RecordingManifest } from '@dualclass/protocol';
 import { packetSpan } from './ffmpeg/probe.ts';
+import { decodeMedia, probeStreams } from './testing/media-check.ts';
 import { RecordingRig } from './testing/recording-rig.ts';
 
 const exec = promisify(execFile);
@@ -18,18 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.stop();
 });
-
-async function probe(file: string) {
-  const { stdout } = await exec('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name', '-of', 'json', file]);
-  return JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string; codec_name: string }[] };
-}
-
-/** Decodes every frame; returns the number of decoded video frames and audio samples ffmpeg reports. */
-async function decode(file: string): Promise<{ videoFrames: number; audioOk: boolean }> {
-  const { stderr } = await exec('ffmpeg', ['-v', 'error', '-xerror', '-stats', '-i', file, '-map', '0', '-f', 'null', '-'], { maxBuffer: 16 << 20 });
-  const frames = [...stderr.matchAll(/frame=\s*(\d+)/g)].map((m) => Number(m[1]));
-  return { videoFrames: frames.at(-1) ?? 0, audioOk: !/error/i.test(stderr) };
-}
 
 const stored = (manifest: RecordingManifest, role: string) => manifest.files.filter((f) => f.role === role);
 const fileOf = (key: string) => path.join(rig.filesDir, key);
@@ -66,16 +55,16 @@ describe('recorder', () => {
     expect(manifest.gaps).toEqual([]);
     const [main] = stored(manifest, 'main');
     expect(main!.contentType).toBe('video/mp4');
-    const info = await probe(fileOf(main!.storageKey));
+    const info = await probeStreams(fileOf(main!.storageKey));
     expect(info.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:opus', 'video:h264']);
     expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
-    const decoded = await decode(fileOf(main!.storageKey));
+    const decoded = await decodeMedia(fileOf(main!.storageKey));
     expect(decoded.videoFrames).toBeGreaterThan(25 * (lessonSeconds - 2));
     expect(createHash('sha256').update(await readFile(fileOf(main!.storageKey))).digest('hex')).toBe(main!.sha256);
 
     const [angle] = stored(manifest, 'angle');
     expect(angle!.label).toBe('实验台');
-    expect((await probe(fileOf(angle!.storageKey))).streams.map((s) => s.codec_name)).toEqual(['h264']);
+    expect((await probeStreams(fileOf(angle!.storageKey))).streams.map((s) => s.codec_name)).toEqual(['h264']);
     expect(stored(manifest, 'thumbnail')).toHaveLength(1);
 
     const playlist = manifest.hls!.files.find((f) => f.name === manifest.hls!.playlist)!;
@@ -83,7 +72,7 @@ describe('recorder', () => {
     const hls = await packetSpan(fileOf(playlist.storageKey));
     expect(hls!.start).toBeCloseTo(manifest.playbackOffsetSeconds, 1);
     expect(Math.abs(hls!.end - lessonSeconds)).toBeLessThan(1);
-    expect((await decode(fileOf(playlist.storageKey))).videoFrames).toBeGreaterThan(25 * (lessonSeconds - 2));
+    expect((await decodeMedia(fileOf(playlist.storageKey))).videoFrames).toBeGreaterThan(25 * (lessonSeconds - 2));
   }, 90_000);
 
   it('restarts a SIGKILLed ffmpeg, keeps everything but a short gap, and lists the gap', async () => {
@@ -117,9 +106,9 @@ describe('recorder', () => {
     expect(gap!.toSeconds - gap!.fromSeconds).toBeLessThan(4);
 
     const [main] = stored(manifest, 'main');
-    const info = await probe(fileOf(main!.storageKey));
+    const info = await probeStreams(fileOf(main!.storageKey));
     expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
-    const decoded = await decode(fileOf(main!.storageKey));
+    const decoded = await decodeMedia(fileOf(main!.storageKey));
     const lost = gap!.toSeconds - gap!.fromSeconds;
     expect(decoded.videoFrames).toBeGreaterThan(25 * (lessonSeconds - lost - 2));
   }, 90_000);
@@ -144,8 +133,8 @@ describe('recorder', () => {
     expect(manifest.durationSeconds).toBeCloseTo(recorded, 0);
     expect(manifest.gaps).toEqual([]);
     const [main] = stored(manifest, 'main');
-    const info = await probe(fileOf(main!.storageKey));
+    const info = await probeStreams(fileOf(main!.storageKey));
     expect(Math.abs(Number(info.format.duration) - recorded)).toBeLessThan(1);
-    expect((await decode(fileOf(main!.storageKey))).videoFrames).toBeGreaterThan(25 * (recorded - 2));
+    expect((await decodeMedia(fileOf(main!.storageKey))).videoFrames).toBeGreaterThan(25 * (recorded - 2));
   }, 90_000);
 });

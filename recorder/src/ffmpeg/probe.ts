@@ -27,15 +27,21 @@ async function packets(file: string, args: string[]): Promise<NonNullable<Packet
 
 const end = (p: { pts_time?: string; duration_time?: string }) => Number(p.pts_time) + (Number(p.duration_time) || 0);
 
-/** First and last media time of a file, from its packets; `fromSeconds` skips reading what comes before. */
-export async function packetSpan(file: string, fromSeconds?: number): Promise<{ start: number; end: number } | undefined> {
+/**
+ * First and last media time of a file (or URL), from its packets. `fromSeconds` skips reading what comes before;
+ * `inputArgs` go before the input (e.g. `-headers` for an HTTP source).
+ */
+export async function packetSpan(file: string, options: { fromSeconds?: number; inputArgs?: string[] } = {}): Promise<{ start: number; end: number } | undefined> {
+  const { fromSeconds, inputArgs = [] } = options;
   // Seeking to (or before) a file's first sample fails in some demuxers (HLS), and saves nothing anyway.
   const seek = fromSeconds !== undefined && fromSeconds > 2 ? ['-read_intervals', `${fromSeconds}%`] : [];
-  const all = (await packets(file, seek)).filter((p) =>
-    Number.isFinite(Number(p.pts_time)),
-  );
-  if (all.length === 0) return undefined;
-  return { start: Math.min(...all.map((p) => Number(p.pts_time))), end: Math.max(...all.map(end)) };
+  let span: { start: number; end: number } | undefined;
+  for (const p of await packets(file, [...inputArgs, ...seek])) {
+    const pts = Number(p.pts_time);
+    if (!Number.isFinite(pts)) continue;
+    span = { start: Math.min(span?.start ?? pts, pts), end: Math.max(span?.end ?? end(p), end(p)) };
+  }
+  return span;
 }
 
 /** Start of a file's media (earliest stream), reading only its first two seconds of packets. */

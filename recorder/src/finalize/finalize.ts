@@ -97,7 +97,8 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   const outDir = path.join(input.dir, 'out');
   // A fresh folder: the store may hold hard links to a previous attempt's files, which must never be rewritten.
   await rm(outDir, { recursive: true, force: true });
-  await mkdir(path.join(outDir, 'hls'), { recursive: true });
+  const hlsDir = path.join(outDir, 'hls');
+  await mkdir(hlsDir, { recursive: true });
   const prefix = `recordings/${input.lessonId}`;
 
   // 3. Independent jobs, each remux → verify → checksum and upload, two at a time so both cores stay busy and
@@ -128,7 +129,6 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   }
   if (isHlsReady(main)) {
     jobs.splice(1, 0, async () => {
-      const hlsDir = path.join(outDir, 'hls');
       await writeHls(main, hlsDir, outDir);
       const [start, files] = await Promise.all([verifyHls(path.join(hlsDir, HLS_PLAYLIST), groupSpan(main)), pMap(
         (await readdir(hlsDir)).sort(),
@@ -147,6 +147,7 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   const playableJobs = isHlsReady(main) ? 2 : 1;
   const finished: Published[] = [];
   let done = 0;
+  let playableDone = 0;
   const results = await pMap(
     jobs,
     async (job, index) => {
@@ -155,7 +156,7 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
       input.log.debug({ job: index, ms: Math.round(performance.now() - began) }, 'finalize job done');
       input.progress(0.3 + (0.65 * ++done) / jobs.length);
       finished[index] = result;
-      if (index < playableJobs && finished.slice(0, playableJobs).filter(Boolean).length === playableJobs && jobs.length > playableJobs) {
+      if (index < playableJobs && ++playableDone === playableJobs && jobs.length > playableJobs) {
         input.onPlayable?.(manifestOf(input, duration, gaps, finished.filter(Boolean)));
       }
       return result;
@@ -166,17 +167,8 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   const manifest = manifestOf(input, duration, gaps, results);
   const manifestPath = path.join(outDir, 'manifest.json');
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-  const stored = await input.store.putFile(`${prefix}/manifest.json`, manifestPath, 'application/json');
-  manifest.files.push({
-    role: 'manifest',
-    label: 'manifest',
-    storageKey: `${prefix}/manifest.json`,
-    fileName: 'manifest.json',
-    contentType: 'application/json',
-    bytes: stored.bytes,
-    sha256: await sha256(manifestPath),
-    durationSeconds: null,
-  });
+  const stored = await publish(input, prefix, manifestPath, { role: 'manifest', label: 'manifest', contentType: 'application/json' });
+  manifest.files.push({ ...stored, fileName: 'manifest.json' });
   for (const gap of manifest.gaps) input.log.warn({ lessonId: input.lessonId, track: gap.track }, `lost ${clockLabel(gap.fromSeconds)}–${clockLabel(gap.toSeconds)}`);
   return manifest;
 }
@@ -355,7 +347,7 @@ async function verifyOutput(file: string, expected: { start: number; end: number
   if (info.streams.length === 0) throw new ClassroomError('INTERNAL', `${path.basename(file)} has no streams`);
   await runFfmpeg({ inputs: [{ path: file, options: ['-v', 'error', '-xerror'] }], outputs: [{ path: '-', options: ['-map', '0', '-c', 'copy', '-f', 'null'] }] });
   const headerDuration = Number(info.format.duration) || 0;
-  const tail = await packetSpan(file, headerDuration - 10);
+  const tail = await packetSpan(file, { fromSeconds: headerDuration - 10 });
   const start = await firstPacketTime(file);
   if (!tail || start === undefined) throw new ClassroomError('INTERNAL', `${path.basename(file)} has no packets`);
   const span = { start, end: tail.end };
