@@ -43,12 +43,42 @@ const portFrom = (msg: string) => (line: Record<string, unknown>) =>
   line.msg === msg && typeof line.port === 'number' ? line.port : undefined;
 
 /**
+ * One sfu-server process, resolved once it logs its RPC port (internal RPC on loopback, whatever address
+ * serves media); killed if it never gets there. startStack and the library tests both start it this way.
+ */
+export async function startSfuProcess(
+  options: { listenIp?: string; rpcPort?: number; workers?: number; logLevel?: string; env?: NodeJS.ProcessEnv; echo?: (line: string) => void } = {},
+): Promise<{ url: string; secret: string; process: ServiceProcess }> {
+  const secret = randomBytes(24).toString('base64url');
+  const sfu = startService(
+    'sfu-server',
+    path.join(REPO_ROOT, 'sfu-server/src/main.ts'),
+    {
+      SFU_RPC_PORT: String(options.rpcPort ?? 0),
+      SFU_RPC_SECRET: secret,
+      SFU_LISTEN_IP: options.listenIp ?? '127.0.0.1',
+      ...(options.workers ? { SFU_WORKERS: String(options.workers) } : {}),
+      // Readiness is read from the info-level "listening" line.
+      LOG_LEVEL: options.logLevel ?? 'info',
+      ...options.env,
+    },
+    { echo: options.echo },
+  );
+  try {
+    const port = await sfu.waitForLog(portFrom('sfu-server listening'));
+    return { url: `http://127.0.0.1:${port}`, secret, process: sfu };
+  } catch (err) {
+    await sfu.stop('SIGKILL');
+    throw err;
+  }
+}
+
+/**
  * Starts sfu-server and signaling as separate processes with embedded defaults, exactly as
  * `npm start` does, so tests exercise the production wiring.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
-  const sfuRpcSecret = randomBytes(24).toString('base64url');
   const adminApiKey = options.env?.ADMIN_API_KEY ?? randomBytes(24).toString('base64url');
   // Readiness is read from the services' info-level "listening" lines.
   const logLevel = options.logLevel ?? 'info';
@@ -58,25 +88,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const recorderRpcSecret = randomBytes(24).toString('base64url');
   const storage = { STORAGE_DIR: path.join(dataDir, 'files') };
 
-  const sfu = startService(
-    'sfu-server',
-    path.join(REPO_ROOT, 'sfu-server/src/main.ts'),
-    {
-      SFU_RPC_PORT: String(options.sfuRpcPort ?? 0),
-      SFU_RPC_SECRET: sfuRpcSecret,
-      SFU_LISTEN_IP: host,
-      ...(options.sfuWorkers ? { SFU_WORKERS: String(options.sfuWorkers) } : {}),
-      LOG_LEVEL: logLevel,
-      ...options.env,
+  const dataDirCleanup = async () => {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  const started = await startSfuProcess({ listenIp: host, rpcPort: options.sfuRpcPort, workers: options.sfuWorkers, logLevel, env: options.env, echo }).catch(
+    async (err: unknown) => {
+      await dataDirCleanup();
+      throw err;
     },
-    { echo },
   );
+  const sfu = started.process;
+  const sfuUrl = started.url;
+  const sfuRpcSecret = started.secret;
   let signaling: ServiceProcess | undefined;
   let recorder: ServiceProcess | undefined;
   try {
-    const sfuPort = await sfu.waitForLog(portFrom('sfu-server listening'));
-    // Internal RPC stays on loopback (the services' default RPC host) whatever address serves the browsers.
-    const sfuUrl = `http://127.0.0.1:${sfuPort}`;
     let recorderUrl: string | undefined;
     if (options.recorder ?? true) {
       recorder = startService(
@@ -129,14 +155,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await sig.stop();
         await recorder?.stop();
         await sfu.stop();
-        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+        await dataDirCleanup();
       },
     };
   } catch (err) {
     await signaling?.stop('SIGKILL');
     await recorder?.stop('SIGKILL');
     await sfu.stop('SIGKILL');
-    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    await dataDirCleanup();
     throw err;
   }
 }

@@ -4,30 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { startService, type ServiceProcess } from '../../../infra/src/service-process.ts';
-import { REPO_ROOT } from '../../../infra/src/stack.ts';
+import { startSfuProcess as startStackSfu } from '../../../infra/src/stack.ts';
 import { loadSignalingConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { startSignaling, type SignalingServer } from '../server.ts';
 import { listFiles } from '../../../recorder/src/testing/files.ts';
 
 /** A real sfu-server process (signaling connects to one at start), as startStack runs it. */
-export async function startSfuProcess(): Promise<{ url: string; secret: string; process: ServiceProcess }> {
-  const secret = randomBytes(24).toString('base64url');
-  const sfu = startService('sfu-server', path.join(REPO_ROOT, 'sfu-server/src/main.ts'), {
-    SFU_RPC_PORT: '0',
-    SFU_RPC_SECRET: secret,
-    SFU_LISTEN_IP: '127.0.0.1',
-    SFU_WORKERS: '1',
-    LOG_LEVEL: 'info',
-  });
-  try {
-    const port = await sfu.waitForLog((l) => (l.msg === 'sfu-server listening' && typeof l.port === 'number' ? l.port : undefined));
-    return { url: `http://127.0.0.1:${port}`, secret, process: sfu };
-  } catch (err) {
-    await sfu.stop('SIGKILL');
-    throw err;
-  }
-}
+export const startSfuProcess = () => startStackSfu({ workers: 1 });
 
 export interface LibraryTestServer {
   server: SignalingServer;
