@@ -24,6 +24,7 @@ import type { Permission } from './permissions.ts';
 import {
   ConsumerInfoSchema,
   DtlsParametersSchema,
+  IceParametersSchema,
   RtpCapabilitiesSchema,
   RtpParametersSchema,
   SpatialLayerSchema,
@@ -38,7 +39,16 @@ import {
  */
 export const clientRequests = {
   'lesson:join': {
-    request: z.object({}).strict(),
+    request: z
+      .object({
+        /**
+         * Take over one's own participant after a dropped connection (the key from the last join's answer), keeping
+         * its stage, hand and media. `restartMedia` also throws its media away server-side, for a client that
+         * rebuilds its transports from scratch (a full rejoin after ICE restarts failed).
+         */
+        resume: z.object({ key: z.string().min(16).max(128), restartMedia: z.boolean().optional() }).strict().optional(),
+      })
+      .strict(),
     response: z.object({
       self: ParticipantSchema,
       lesson: LessonSchema,
@@ -54,6 +64,13 @@ export const clientRequests = {
       attendance: z.array(AttendanceSchema),
       /** The studio angle the master directed every room to (导播), if any; late joiners show it large. */
       directedAngle: IdSchema.nullable().optional(),
+      /** Secret to present as `resume.key` after a dropped connection; valid for this participant only. */
+      resumeKey: z.string().min(16).max(128),
+      /**
+       * Set when this join resumed the participant with its media kept: the consumers and producers that still exist
+       * at the SFU, so the client drops whatever ended while it was away. Null on a fresh join or a media restart.
+       */
+      resumed: z.object({ consumerIds: z.array(IdSchema), producerIds: z.array(IdSchema) }).nullable(),
     }),
     permission: 'lesson:view',
   },
@@ -72,6 +89,12 @@ export const clientRequests = {
   'media:connectTransport': {
     request: z.object({ transportId: IdSchema, dtlsParameters: DtlsParametersSchema }).strict(),
     response: z.object({}),
+    permission: 'media:consume',
+  },
+  /** New ICE credentials for one of one's own transports after its media path failed (rate-limited). */
+  'media:restartIce': {
+    request: z.object({ transportId: IdSchema }).strict(),
+    response: z.object({ iceParameters: IceParametersSchema }),
     permission: 'media:consume',
   },
   'media:produce': {
@@ -184,6 +207,8 @@ export const serverEvents = {
   'media:publicationAdded': PublicationSchema,
   'media:publicationRemoved': z.object({ producerId: IdSchema }),
   'media:consumerClosed': z.object({ consumerId: IdSchema }),
+  /** Everything this client had at the SFU is gone (its media worker died): build new transports and start over. */
+  'media:reset': z.object({ reason: z.string().max(200) }),
   'media:publicationUpdated': PublicationSchema,
   'participant:health': ParticipantHealthSchema,
   'stage:state': StageStateSchema,

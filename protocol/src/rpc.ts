@@ -4,6 +4,7 @@ import type { RpcService } from './rpc-link/contract.ts';
 import {
   ConsumerInfoSchema,
   DtlsParametersSchema,
+  IceParametersSchema,
   RtpCapabilitiesSchema,
   RtpParametersSchema,
   SpatialLayerSchema,
@@ -35,6 +36,8 @@ export const sfuRpcMethods = {
     }),
     result: z.object({ transportId: IdSchema }),
   },
+  /** Fresh ICE username/password for a WebRTC transport; the client restarts ICE with them. */
+  'transport.restartIce': { params: z.object({ ...Owner, transportId: IdSchema }), result: z.object({ iceParameters: IceParametersSchema }) },
   'transport.connect': { params: z.object({ ...Owner, transportId: IdSchema, dtlsParameters: DtlsParametersSchema }), result: Empty },
   'producer.create': {
     params: z.object({ ...Owner, transportId: IdSchema, kind: MediaKindSchema, rtpParameters: RtpParametersSchema }),

@@ -27,6 +27,7 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
       media.room(lessonId).peer(participantId).createWebRtcTransport(direction),
     'transport.createPlainRecv': async ({ lessonId, participantId, remote }) =>
       media.room(lessonId).peer(participantId).createPlainRecvTransport(remote),
+    'transport.restartIce': async ({ lessonId, participantId, transportId }) => media.peer(lessonId, participantId).restartIce(transportId),
     'transport.connect': async ({ lessonId, participantId, transportId, dtlsParameters }) => {
       await media.peer(lessonId, participantId).connectTransport(transportId, dtlsParameters);
       return {};

@@ -257,10 +257,22 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
   }
 
   async connectTransport(transportId: string, dtlsParameters: DtlsParametersWire): Promise<void> {
+    const transport = this.#webRtcTransport(transportId);
+    await this.#media(() => transport.connect({ dtlsParameters: toDtlsParameters(dtlsParameters) }), 'dtlsParameters rejected');
+  }
+
+  /** New ICE credentials; DTLS and every producer and consumer on the transport stay as they are. */
+  async restartIce(transportId: string): Promise<{ iceParameters: WebRtcTransportInfo['iceParameters'] }> {
+    const transport = this.#webRtcTransport(transportId);
+    const iceParameters = await this.#media(() => transport.restartIce());
+    this.room.log.info({ participantId: this.participantId, transportId }, 'ice restarted');
+    return { iceParameters };
+  }
+
+  #webRtcTransport(transportId: string): types.WebRtcTransport {
     const owned = this.#transport(transportId);
     if (owned.kind !== 'webrtc') throw new ClassroomError('BAD_REQUEST', 'not a WebRTC transport');
-    const { transport } = owned;
-    await this.#media(() => transport.connect({ dtlsParameters: toDtlsParameters(dtlsParameters) }), 'dtlsParameters rejected');
+    return owned.transport;
   }
 
   async produce(

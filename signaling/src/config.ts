@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   CLIENT_DIST: z.string().optional(),
   /** How many classrooms or students may be on stage (连麦) at once. */
   STAGE_LIMIT: z.coerce.number().int().min(1).max(16).default(4),
+  /** How long a participant whose connection dropped keeps its place (stage, hand, media) waiting to resume. */
+  RESUME_GRACE_SECONDS: z.coerce.number().min(1).max(3600).default(45),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** A Postgres server for durable data; without it the embedded engine (PGlite) runs in this process. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL').optional(),
@@ -40,6 +42,7 @@ export interface SignalingConfig {
   recorder: { url: string; secret: string } | undefined;
   clientDist: string | undefined;
   stageLimit: number;
+  resumeGraceMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   databaseUrl: string | undefined;
   dataDir: string | undefined;
@@ -66,6 +69,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     recorder: e.RECORDER_URL ? { url: e.RECORDER_URL, secret: e.RECORDER_RPC_SECRET ?? e.SFU_RPC_SECRET } : undefined,
     clientDist: e.CLIENT_DIST,
     stageLimit: e.STAGE_LIMIT,
+    resumeGraceMs: e.RESUME_GRACE_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

@@ -81,7 +81,7 @@ export async function startSignaling(
   const io = createSocketServer(http, origins);
   const broadcast = new Broadcaster(io);
   const timeline = new Timeline(options.timelineStore ?? new InMemoryTimelineStore(), broadcast);
-  const lessons = new LessonService(store, sfu, broadcast, timeline, log);
+  const lessons = new LessonService(store, sfu, broadcast, timeline, log, { resumeGraceMs: config.resumeGraceMs });
   const stage = new StageService(lessons, broadcast, timeline, config.stageLimit);
   // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
   const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: new InMemoryInteractionStore() });

@@ -58,6 +58,8 @@ export function joinData(self: Participant, participants: Participant[], publica
     quiz: null,
     comments: [],
     attendance: [],
+    resumeKey: 'resume-key-for-tests-0123456789',
+    resumed: null,
     ...extra,
   };
 }

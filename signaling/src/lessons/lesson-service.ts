@@ -27,6 +27,13 @@ export interface JoinSnapshot {
   participants: Participant[];
   publications: Publication[];
   directedAngle: string | null;
+  resumeKey: string;
+  resumed: { consumerIds: string[]; producerIds: string[] } | null;
+}
+
+export interface LessonServiceOptions {
+  /** How long a participant whose connection dropped is kept (stage, hand, media) waiting for it to resume. */
+  resumeGraceMs: number;
 }
 
 /**
@@ -47,6 +54,7 @@ export class LessonService {
     private readonly broadcast: Broadcaster,
     private readonly timeline: Timeline,
     private readonly log: Logger,
+    private readonly options: LessonServiceOptions = { resumeGraceMs: 45_000 },
   ) {
     sfu.on('producer.closed', ({ lessonId, producerId }) => {
       this.registry.get(lessonId)?.findPublication(producerId)?.owner.removePublication(producerId);
@@ -58,7 +66,12 @@ export class LessonService {
     sfu.on('router.closed', ({ lessonId, reason }) => {
       this.log.warn({ lessonId, reason }, 'media router closed under a live lesson');
       const live = this.registry.get(lessonId);
-      for (const p of live?.participants ?? []) for (const pub of p.publications) p.removePublication(pub.producerId);
+      for (const p of live?.participants ?? []) {
+        for (const pub of p.publications) p.removePublication(pub.producerId);
+        p.consumers.clear();
+      }
+      // Every transport of the lesson went with the router: clients start their media over on a new one.
+      if (live) this.broadcast.toLesson(lessonId, 'media:reset', { reason: 'media server restarted' });
     });
   }
 
@@ -97,18 +110,50 @@ export class LessonService {
     return lesson;
   }
 
-  async join(claims: JoinTokenClaims): Promise<{ participant: LiveParticipant; snapshot: JoinSnapshot }> {
+  /**
+   * Enters the lesson, or with the right resume key takes over one's own participant as it is (stage, hand, media
+   * at the SFU). A wrong or stale key is not an error: the join is fresh and replaces any participant of that id.
+   */
+  async join(
+    claims: JoinTokenClaims,
+    resume?: { key: string; restartMedia?: boolean | undefined },
+  ): Promise<{ participant: LiveParticipant; snapshot: JoinSnapshot }> {
     const lesson = await this.admit(claims);
     const live = this.registry.getOrCreate(lesson.id);
-    const participant = this.#enter(live, {
-      id: claims.sub,
-      role: claims.role,
-      displayName: claims.name,
-      classroomId: claims.classroomId,
-    });
+    const existing = live.participant(claims.sub);
+    let participant: LiveParticipant;
+    let resumed: JoinSnapshot['resumed'] = null;
+    if (resume && existing && !existing.closed && existing.acceptsResumeKey(resume.key)) {
+      participant = existing;
+      if (resume.restartMedia) await this.#resetMedia(live, participant);
+      else resumed = { consumerIds: [...participant.consumers.keys()], producerIds: participant.publications.map((p) => p.producerId) };
+      if (participant.info.connection !== 'connected') this.updateParticipant(participant, { connection: 'connected' });
+      this.log.info({ lessonId: lesson.id, participantId: participant.id, restartMedia: resume.restartMedia === true }, 'participant resumed');
+    } else {
+      participant = this.#enter(live, { id: claims.sub, role: claims.role, displayName: claims.name, classroomId: claims.classroomId });
+    }
     const participants = live.participants.map((p) => p.info).filter((p) => isVisibleTo(claims.role, p.role));
     const publications = live.publications().filter((pub) => canReceive(claims.role, pub));
-    return { participant, snapshot: { self: participant.info, lesson, participants, publications, directedAngle: live.directedAngle } };
+    return {
+      participant,
+      snapshot: { self: participant.info, lesson, participants, publications, directedAngle: live.directedAngle, resumeKey: participant.resumeKey, resumed },
+    };
+  }
+
+  /** The participant's connection dropped without leaving: others see it reconnecting until it resumes or the grace ends. */
+  suspend(participant: LiveParticipant): void {
+    if (participant.closed) return;
+    participant.suspend(this.options.resumeGraceMs);
+    this.updateParticipant(participant, { connection: 'reconnecting' });
+  }
+
+  /** Throws away everything the participant has at the SFU (its client builds new transports); presence stays. */
+  async #resetMedia(live: LiveLesson, participant: LiveParticipant): Promise<void> {
+    for (const pub of participant.publications) participant.removePublication(pub.producerId);
+    participant.consumers.clear();
+    await this.sfu
+      .call('participant.close', { lessonId: live.lessonId, participantId: participant.id })
+      .catch((err: unknown) => this.log.warn({ err }, 'could not release participant media'));
   }
 
   #enter(live: LiveLesson, who: Pick<Participant, 'id' | 'role' | 'displayName' | 'classroomId'>): LiveParticipant {
@@ -158,7 +203,7 @@ export class LessonService {
   }
 
   /** Updates a participant's presence fields and tells whoever may see them. */
-  updateParticipant(participant: LiveParticipant, change: Partial<Pick<Participant, 'handRaisedAt' | 'onStage'>>): Participant {
+  updateParticipant(participant: LiveParticipant, change: Partial<Pick<Participant, 'handRaisedAt' | 'onStage' | 'connection'>>): Participant {
     participant.info = { ...participant.info, ...change };
     this.broadcast.presence(participant.info, 'participant:updated');
     if (change.onStage !== undefined) this.#mediaChanged(participant.info.lessonId);

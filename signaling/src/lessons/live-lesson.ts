@@ -1,7 +1,17 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ClassroomError, type Participant, type Publication } from '@dualclass/protocol';
 
-export type ParticipantCloseReason = 'left' | 'replaced' | 'lesson_closed';
+/** `timed_out`: the connection dropped and no resume came within the grace period. */
+export type ParticipantCloseReason = 'left' | 'replaced' | 'lesson_closed' | 'timed_out';
+
+/** The socket speaking for a participant now. A resume from a new socket detaches the old one. */
+export interface ParticipantBinding {
+  readonly socketId: string;
+  /** Another socket took this participant over (the old connection was half-open). */
+  detach(): void;
+  closed(reason: ParticipantCloseReason): void;
+}
 
 /**
  * A participant's live presence in a lesson. Owns its publications; closing it closes them
@@ -16,6 +26,10 @@ export class LiveParticipant extends EventEmitter<{
   readonly consumers = new Map<string, string>();
   /** When the participant went on stage; orders the stage. */
   stageSince = 0;
+  /** Presented by the client to take this participant over after a dropped connection. */
+  readonly resumeKey = randomBytes(24).toString('base64url');
+  #binding: ParticipantBinding | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(public info: Participant) {
@@ -30,6 +44,38 @@ export class LiveParticipant extends EventEmitter<{
   }
   get publications(): Publication[] {
     return [...this.#publications.values()];
+  }
+
+  /** Constant-time, so the key cannot be guessed byte by byte from response times. */
+  acceptsResumeKey(key: string): boolean {
+    const a = Buffer.from(key);
+    const b = Buffer.from(this.resumeKey);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** Attaches the participant to a socket; whichever socket held it before is detached. */
+  bind(binding: ParticipantBinding): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    const previous = this.#binding;
+    this.#binding = binding;
+    if (previous && previous.socketId !== binding.socketId) previous.detach();
+  }
+
+  isBoundTo(socketId: string): boolean {
+    return this.#binding?.socketId === socketId;
+  }
+
+  /** The socket went away without leaving: everything is kept (media keeps flowing) until `graceMs` pass without a resume. */
+  suspend(graceMs: number): void {
+    this.#binding = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(() => this.close('timed_out'), graceMs);
+    this.#graceTimer.unref?.();
+  }
+
+  get suspended(): boolean {
+    return this.#graceTimer !== undefined;
   }
 
   ownsPublication(producerId: string): boolean {
@@ -64,8 +110,11 @@ export class LiveParticipant extends EventEmitter<{
 
   close(reason: ParticipantCloseReason): void {
     if (this.#closed) return;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
     for (const producerId of [...this.#publications.keys()]) this.removePublication(producerId);
     this.#closed = true;
+    this.#binding?.closed(reason);
     this.emit('close', reason);
   }
 }

@@ -56,7 +56,12 @@ export function acceptParticipants(
     deps.dispatcher.attach(session);
     socket.on('disconnect', (reason) => {
       deps.log.debug({ participantId: session.claims.sub, reason }, 'socket disconnected');
-      if (session.participant && !session.participant.closed) deps.lessons.leave(session.participant);
+      const participant = session.participant;
+      // A participant another socket took over (a resume) is not this socket's to end.
+      if (!participant || participant.closed || !participant.isBoundTo(socket.id)) return;
+      // The page said goodbye (socket.disconnect()); anything else is a dropped connection that may come back.
+      if (reason === 'client namespace disconnect') deps.lessons.leave(participant);
+      else deps.lessons.suspend(participant);
     });
   });
 }

@@ -7,17 +7,24 @@ type LessonRequests = 'lesson:join' | 'lesson:start' | 'lesson:end' | 'lesson:ma
 
 export function lessonHandlers({ lessons, stage, timeline, interaction, recording }: HandlerDeps): HandlerGroup<LessonRequests> {
   return {
-    'lesson:join': async (session) => {
-      if (session.participant && !session.participant.closed) throw new ClassroomError('CONFLICT', 'already joined');
-      const { participant, snapshot } = await lessons.join(session.claims);
+    'lesson:join': async (session, req) => {
+      // Joined already: only a full rejoin (media restart with one's own key) may run again on this socket.
+      if (session.participant && !session.participant.closed && !req.resume?.restartMedia) throw new ClassroomError('CONFLICT', 'already joined');
+      const { participant, snapshot } = await lessons.join(session.claims, req.resume);
       session.participant = participant;
       const { socket } = session;
       await socket.join(roomsFor(participant.info));
-      participant.once('close', (reason) => {
-        if (reason === 'replaced') {
+      participant.bind({
+        socketId: socket.id,
+        detach: () => {
+          if (session.participant === participant) session.participant = undefined;
+          socket.disconnect(true);
+        },
+        closed: (reason) => {
+          if (reason !== 'replaced') return;
           socket.emit('session:closed', { reason: 'replaced' });
           socket.disconnect(true);
-        }
+        },
       });
       const reply = { ...snapshot, stage: stage.state(participant.info.lessonId), ...(await interaction.snapshot(participant.info)) };
       socket.emit('recording:state', { phase: recording?.phase(participant.info.lessonId) ?? 'off' });

@@ -1,3 +1,4 @@
+import { consumeOrRefuse, memoryLimiter } from '../../interaction/flood-limit.ts';
 import type { HandlerDeps, HandlerGroup } from './deps.ts';
 import { joined } from './deps.ts';
 
@@ -5,6 +6,7 @@ type MediaRequests =
   | 'media:getRouterRtpCapabilities'
   | 'media:createTransport'
   | 'media:connectTransport'
+  | 'media:restartIce'
   | 'media:produce'
   | 'media:closeProducer'
   | 'media:setPaused'
@@ -15,6 +17,8 @@ type MediaRequests =
   | 'health:report';
 
 export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGroup<MediaRequests> {
+  // A client on a flapping link would otherwise restart ICE in a loop; a few per half minute is plenty.
+  const iceRestarts = memoryLimiter(4, 30, 'ice-restart');
   return {
     'media:getRouterRtpCapabilities': async (session) => {
       const { owner } = joined(session);
@@ -31,6 +35,11 @@ export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGrou
     'media:connectTransport': async (session, req) => {
       await sfu.call('transport.connect', { ...joined(session).owner, ...req });
       return {};
+    },
+    'media:restartIce': async (session, req) => {
+      const { owner } = joined(session);
+      await consumeOrRefuse(iceRestarts, owner.participantId, 'ICE restarts');
+      return sfu.call('transport.restartIce', { ...owner, transportId: req.transportId });
     },
     'media:produce': async (session, req) => {
       const { producerId } = await stage.publish(joined(session).participant, req);
