@@ -46,7 +46,8 @@ import {
 import { ownPublication } from './selectors.ts';
 import { SignalingChannel } from './signaling.ts';
 import { initialConnectionState, isTerminal, reduceConnection, type ConnectionEvent, type ConnectionState } from './state.ts';
-import { NO_CONSUMPTION, planSubscriptions, samePolicy, type ConsumePolicy, type SpatialLayer, type SubscriptionPlan } from './subscriptions.ts';
+import { isStarved, notStarved, observeCounters } from './starvation.ts';
+import { NO_CONSUMPTION, planSubscriptions, samePolicy, sizesLayerToTile, type ConsumePolicy, type SpatialLayer, type SubscriptionPlan } from './subscriptions.ts';
 
 /**
  * ClassroomClient ties the pieces together: the signaling channel (socket.io), the lesson model
@@ -81,6 +82,10 @@ export interface ClassroomSnapshot {
   readonly interaction: InteractionState;
   /** What this client receives and at which layer (producer id → layer). */
   readonly plan: SubscriptionPlan;
+  /** 仅音频+课件: this screen receives audio and courseware only (setAudioOnly). */
+  readonly audioOnly: boolean;
+  /** The large video has been starving while audio arrives: the page offers 仅音频+课件 (watchVideoStarvation). */
+  readonly audioOnlySuggested: boolean;
   /** The last health report this client sent (room device, student on stage). */
   readonly ownHealth: HealthReport | null;
 }
@@ -159,6 +164,12 @@ export class ClassroomClient {
   /** Consumers we no longer show (e.g. wall tiles paged out of view): paused at the SFU and here. */
   readonly #locallyPaused = new Set<string>();
   #syncQueued = false;
+  /** Device pixels across the large angle's tile, from the view (setLargeTileWidth). */
+  #largeTileWidth: number | null = null;
+  #audioOnly = false;
+  #audioOnlySuggested = false;
+  /** The viewer closed the suggestion (or already chose): do not offer it again this session. */
+  #audioOnlyAnswered = false;
 
   // publishing for room devices and students on stage
   #localStarting: Promise<boolean> | undefined;
@@ -215,6 +226,8 @@ export class ClassroomClient {
       local: this.local.snapshot,
       interaction: this.#interaction,
       plan: this.#plan,
+      audioOnly: this.#audioOnly,
+      audioOnlySuggested: this.#audioOnlySuggested,
       ownHealth: this.#ownHealth,
     };
     return this.#snapshot;
@@ -477,7 +490,15 @@ export class ClassroomClient {
     const { master, stage } = this.#basePolicy;
     // Only a screen that lays angles out large + small (a room, a student) has a large angle; the studio does not.
     const largeAngle = this.#roster.self?.role === 'master_teacher' ? null : (angleLayout(studioAngles(this.#roster), this.#interaction.angles).large?.producerId ?? null);
-    return { master, stage: stage === false ? false : (this.#stageLayer ?? stage), wall: this.#wall, largeAngle };
+    const role = this.#roster.self?.role;
+    return {
+      master,
+      stage: stage === false ? false : (this.#stageLayer ?? stage),
+      wall: this.#wall,
+      largeAngle,
+      largeWidth: role && sizesLayerToTile(role) ? this.#largeTileWidth : null,
+      audioOnly: this.#audioOnly,
+    };
   }
 
   #updatePolicy(): void {
@@ -506,6 +527,50 @@ export class ClassroomClient {
     if (this.#basePolicy.master === false) return;
     this.#basePolicy = { ...this.#basePolicy, master: spatialLayer };
     this.#updatePolicy();
+  }
+
+  /** The large angle's tile, in device pixels (CSS width × devicePixelRatio); a phone receives no more than that. */
+  setLargeTileWidth(devicePixels: number): void {
+    this.#largeTileWidth = Math.round(devicePixels);
+    this.#updatePolicy();
+  }
+
+  /** 仅音频+课件 on or off: camera-type video stops (paused at the SFU), audio and courseware go on. */
+  setAudioOnly(on: boolean): void {
+    this.#audioOnlyAnswered = true;
+    this.#audioOnlySuggested = false;
+    this.#audioOnly = on;
+    this.#changed();
+    this.#updatePolicy();
+  }
+
+  /** Closes the 仅音频+课件 suggestion without taking it. */
+  dismissAudioOnlySuggestion(): void {
+    this.#audioOnlyAnswered = true;
+    this.#audioOnlySuggested = false;
+    this.#changed();
+  }
+
+  /**
+   * While the view shows the lesson: reads the large video's decoded frames and the audio every 2 s and suggests
+   * 仅音频+课件 once video has starved for a while with sound still arriving (starvation.ts). Returns the stop.
+   */
+  watchVideoStarvation(intervalMs = 2000): () => void {
+    let state = notStarved;
+    const timer = setInterval(async () => {
+      const large = this.#policy.largeAngle;
+      if (this.#audioOnly || this.#audioOnlyAnswered || this.#connection.phase !== 'live' || !large || !this.#plan.has(large)) {
+        state = notStarved;
+        return;
+      }
+      const [videoFrames, { audioPacketsReceived }] = await Promise.all([this.framesDecodedOf(large), this.inboundStats()]);
+      state = observeCounters(state, { at: performance.now(), videoFrames, audioPackets: audioPacketsReceived });
+      if (isStarved(state) && !this.#audioOnlySuggested && !this.#audioOnlyAnswered) {
+        this.#audioOnlySuggested = true;
+        this.#changed();
+      }
+    }, intervalMs);
+    return () => clearInterval(timer);
   }
 
   /** After any roster or policy change: consume/pause to match the plan, publish/unpublish to match the role. */

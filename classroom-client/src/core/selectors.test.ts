@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyInteraction, reduceInteraction } from './interaction.ts';
 import { emptyRoster, reduceRoster, type RosterState } from './model.ts';
 import { classroomNames, classroomWall, paginate, raisedHands, stageFeeds } from './selectors.ts';
-import { planSubscriptions, type ConsumePolicy } from './subscriptions.ts';
+import { layerCovering, planSubscriptions, STUDIO_TOP_WIDTH, type ConsumePolicy } from './subscriptions.ts';
 import { joinData, participant, publication } from './testing.ts';
 
 const master = participant('par_master', 'master_teacher');
@@ -88,6 +88,27 @@ describe('subscription plan', () => {
     const r = reduceRoster(roster(roomA), { type: 'publicationAdded', publication: publication('m_doc', 'par_master', 'video', { source: 'document' }) });
     const plan = planSubscriptions(r, policy({ master: 2, stage: 1, largeAngle: 'm_doc' }));
     expect(Object.fromEntries(plan)).toMatchObject({ m_doc: 2, m_cam: 0, m_mic: null });
+  });
+
+  it('a layer covers a tile: 320 / 640 / 1280 device pixels wide from a 1280-wide top layer', () => {
+    expect(STUDIO_TOP_WIDTH).toBe(1280);
+    expect([1, 320, 321, 640, 641, 1280, 2560].map((px) => layerCovering(px, 3))).toEqual([0, 0, 1, 1, 2, 2, 2]);
+    expect(layerCovering(500, 2)).toBe(0); // two layers: 640 and 1280
+    expect(layerCovering(500, 1)).toBe(0);
+  });
+
+  it('a phone: the large angle at the smallest layer that covers its tile, never above the policy’s layer', () => {
+    const r = reduceRoster(roster(student), { type: 'publicationAdded', publication: publication('m_doc', 'par_master', 'video', { source: 'document' }) });
+    // 390 CSS px × devicePixelRatio 1.5 = 585 device pixels: 640 covers it.
+    expect(Object.fromEntries(planSubscriptions(r, policy({ master: 2, largeAngle: 'm_cam', largeWidth: 585 })))).toMatchObject({ m_cam: 1, m_doc: 0 });
+    expect(Object.fromEntries(planSubscriptions(r, policy({ master: 1, largeAngle: 'm_cam', largeWidth: 2000 })))).toMatchObject({ m_cam: 1 });
+    expect(Object.fromEntries(planSubscriptions(r, policy({ master: 2, largeAngle: 'm_cam', largeWidth: null })))).toMatchObject({ m_cam: 2 });
+  });
+
+  it('仅音频+课件: every audio and the courseware, no camera, stage or wall video', () => {
+    const r = reduceRoster(roster(roomA), { type: 'publicationAdded', publication: publication('m_screen', 'par_master', 'video', { source: 'screen' }) });
+    const plan = planSubscriptions(r, policy({ master: 2, stage: 1, largeAngle: 'm_cam', audioOnly: true, wall: new Set(['par_b']) }));
+    expect(Object.fromEntries(plan)).toEqual({ m_mic: null, m_screen: 2, b_mic: null });
   });
 
   it('a local teacher’s console: only its room’s thumbnail', () => {

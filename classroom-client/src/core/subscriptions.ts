@@ -1,4 +1,5 @@
-import { can } from '@dualclass/protocol';
+import { can, type Role } from '@dualclass/protocol';
+import { CAMERA_CONSTRAINTS } from './local-media.ts';
 import type { RosterState } from './model.ts';
 
 /**
@@ -21,12 +22,47 @@ export interface ConsumePolicy {
    * so a weak link spends its bitrate on the picture people look at. Null: every angle at `master`.
    */
   readonly largeAngle?: string | null;
+  /**
+   * Device pixels across the large angle's tile, when this screen sizes the large angle to its tile (a phone):
+   * it gets the smallest layer that covers them, never more than `master`. Null: `master` as is.
+   */
+  readonly largeWidth?: number | null;
+  /** 仅音频+课件: no camera-type video at all (studio cameras, stage and wall video); audio and courseware stay. */
+  readonly audioOnly?: boolean;
 }
 
 export const NO_CONSUMPTION: ConsumePolicy = { master: false, stage: false, wall: new Set() };
 
 /** What to receive: producer id → the layer to ask for (`null` for audio, or video with one layer). */
 export type SubscriptionPlan = ReadonlyMap<string, SpatialLayer | null>;
+
+/**
+ * Width of the studio camera's top simulcast layer: the camera is opened at CAMERA_CONSTRAINTS and every lower
+ * layer halves it (scaleResolutionDownBy 2, 4).
+ */
+export const STUDIO_TOP_WIDTH = CAMERA_CONSTRAINTS.width.ideal;
+
+/** The smallest of `layers` simulcast layers whose width covers `pixels`; the top one when none does. */
+export function layerCovering(pixels: number, layers: number, topWidth = STUDIO_TOP_WIDTH): SpatialLayer {
+  for (let layer = 0; layer < layers - 1; layer++) {
+    if (topWidth / 2 ** (layers - 1 - layer) >= pixels) return layer as SpatialLayer;
+  }
+  return Math.max(0, layers - 1) as SpatialLayer;
+}
+
+/**
+ * Whose large angle follows its tile: a student's own device (often a phone) gains nothing from pixels it cannot
+ * show. A classroom's big screen keeps the top layer; the SFU's bandwidth estimate still steps it down when the
+ * link cannot carry it.
+ */
+export function sizesLayerToTile(role: Role): boolean {
+  return role === 'student';
+}
+
+/** Camera-type video: everything but courseware (a screen share) is dropped in 仅音频+课件 mode. */
+function isCameraVideo(pub: { kind: 'audio' | 'video'; source: string }): boolean {
+  return pub.kind === 'video' && pub.source !== 'screen';
+}
 
 function layerFor(kind: 'audio' | 'video', simulcastLayers: number, layer: SpatialLayer): SpatialLayer | null {
   if (kind === 'audio' || simulcastLayers < 2) return null;
@@ -38,13 +74,17 @@ export function planSubscriptions(roster: RosterState, policy: ConsumePolicy): S
   const plan = new Map<string, SpatialLayer | null>();
   for (const pub of roster.publications.values()) {
     if (pub.participantId === selfId) continue;
+    if (policy.audioOnly && isCameraVideo(pub)) continue;
     const owner = roster.participants.get(pub.participantId);
     // A publication whose owner is not announced (e.g. an encoder ingest) is the studio's feed.
     const isMaster = !owner || can(owner.role, 'media:publish');
     if (isMaster) {
       if (policy.master === false) continue;
-      const small = pub.kind === 'video' && policy.largeAngle != null && pub.producerId !== policy.largeAngle;
-      plan.set(pub.producerId, layerFor(pub.kind, pub.simulcastLayers, small ? 0 : policy.master));
+      // In 仅音频+课件 only courseware is left, and it takes the large view.
+      const largeAngle = policy.audioOnly ? null : policy.largeAngle;
+      const small = pub.kind === 'video' && largeAngle != null && pub.producerId !== largeAngle;
+      const fitted = policy.largeWidth != null ? Math.min(policy.master, layerCovering(policy.largeWidth, pub.simulcastLayers)) : policy.master;
+      plan.set(pub.producerId, layerFor(pub.kind, pub.simulcastLayers, small ? 0 : (fitted as SpatialLayer)));
       continue;
     }
     if (owner.onStage && pub.audience === 'all' && policy.stage !== false) {
@@ -57,7 +97,16 @@ export function planSubscriptions(roster: RosterState, policy: ConsumePolicy): S
 }
 
 export function samePolicy(a: ConsumePolicy, b: ConsumePolicy): boolean {
-  if (a.master !== b.master || a.stage !== b.stage || a.wall.size !== b.wall.size || (a.largeAngle ?? null) !== (b.largeAngle ?? null)) return false;
+  if (
+    a.master !== b.master ||
+    a.stage !== b.stage ||
+    a.wall.size !== b.wall.size ||
+    (a.largeAngle ?? null) !== (b.largeAngle ?? null) ||
+    (a.largeWidth ?? null) !== (b.largeWidth ?? null) ||
+    (a.audioOnly ?? false) !== (b.audioOnly ?? false)
+  ) {
+    return false;
+  }
   for (const id of a.wall) if (!b.wall.has(id)) return false;
   return true;
 }

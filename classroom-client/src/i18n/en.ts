@@ -96,6 +96,12 @@ const en: Dictionary = {
     audioBlocked: 'The browser paused autoplaying sound.',
     angles: 'Camera angle',
     noAudio: 'No sound yet',
+    audioOnly: 'Audio + courseware only',
+    audioOnlyHint: 'Receive sound and courseware only, no camera video (smoother on a weak network)',
+    audioOnlyPlaceholder: 'Audio + courseware only: camera video is off; sound and courseware go on.',
+    starvedTitle: 'Weak network: video is stalling',
+    starvedBody: 'Sound is fine but the video keeps freezing. Switch to “Audio + courseware only” to keep sound and courseware smooth.',
+    starvedDismiss: 'Keep video',
   },
   studio: {
     deviceCheck: 'Device check',

@@ -94,6 +94,12 @@ const zhCN = {
     audioBlocked: '浏览器暂停了自动播放的声音。',
     angles: '选择机位',
     noAudio: '暂无声音',
+    audioOnly: '仅音频+课件',
+    audioOnlyHint: '只接收声音和课件，不接收摄像头画面（网络差时更流畅）',
+    audioOnlyPlaceholder: '仅音频+课件：摄像头画面已关闭，声音和课件照常。',
+    starvedTitle: '网络较差，画面卡顿',
+    starvedBody: '声音正常但画面已持续卡顿。切换到“仅音频+课件”可保证声音和课件流畅。',
+    starvedDismiss: '保持画面',
   },
   studio: {
     deviceCheck: '设备检测',

@@ -1,6 +1,7 @@
-import { useMemo, type ReactNode } from 'react';
+import { useEffect, useMemo, type ReactNode, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppShell } from '../components/AppShell.tsx';
+import { AudioOnlySuggestion, AudioOnlyToggle, useLargeTileWidth } from '../components/AudioOnly.tsx';
 import { LessonMeta, LessonTitle } from '../components/LessonInfo.tsx';
 import { PhaseBadge } from '../components/PhaseBadge.tsx';
 import { panelFor, PhasePanel, ReloadButton } from '../components/PhasePanel.tsx';
@@ -55,12 +56,18 @@ export function WatchView({
   const { t } = useTranslation();
   const snapshot = useClassroom(client);
   const stage = useMemo(() => pickStage(snapshot.roster), [snapshot.roster]);
-  const layout = useMemo(() => angleLayout(stage.angles, snapshot.interaction.angles), [stage.angles, snapshot.interaction.angles]);
+  // In 仅音频+课件 only courseware angles are received, so only they are laid out.
+  const angles = useMemo(() => (snapshot.audioOnly ? stage.angles.filter((a) => a.source === 'screen') : stage.angles), [stage.angles, snapshot.audioOnly]);
+  const layout = useMemo(() => angleLayout(angles, snapshot.interaction.angles), [angles, snapshot.interaction.angles]);
   const feeds = useMemo(() => stageFeeds(snapshot.roster, snapshot.interaction), [snapshot.roster, snapshot.interaction]);
   const audioTracks = useReceivedAudio(snapshot);
   const panel = panelFor(snapshot);
   const showStage = snapshot.phase === 'live' || snapshot.phase === 'reconnecting';
   const inLesson = showStage || snapshot.phase === 'waiting';
+  // Students and classroom screens may fall back to 仅音频+课件; observers watch what the lesson shows.
+  const offersAudioOnly = variant !== 'observer' && showStage;
+  const tileRef = useLargeTileWidth(client);
+  useEffect(() => (offersAudioOnly ? client.watchVideoStarvation() : undefined), [client, offersAudioOnly]);
 
   const header = (
     <>
@@ -68,6 +75,7 @@ export function WatchView({
         <LessonTitle lesson={snapshot.lesson} fallback={t(`views.${variant}`)} />
         {variant === 'classroom' ? <LessonMeta lesson={snapshot.lesson} /> : null}
       </div>
+      {offersAudioOnly ? <AudioOnlyToggle client={client} on={snapshot.audioOnly} /> : null}
       <PhaseBadge phase={snapshot.phase} />
     </>
   );
@@ -79,9 +87,12 @@ export function WatchView({
           {t('state.reconnectingBody')}
         </StatusBanner>
       ) : null}
+      {offersAudioOnly && snapshot.audioOnlySuggested && !snapshot.audioOnly ? <AudioOnlySuggestion client={client} /> : null}
       {variant === 'observer' ? <p className="note">{t('watch.silentNote')}</p> : null}
       {showStage ? (
         <Stage
+          tileRef={tileRef}
+          audioOnly={snapshot.audioOnly}
           layout={layout}
           onChoose={(producerId) => client.chooseAngle(producerId)}
           mediaStatus={snapshot.media}
@@ -115,6 +126,8 @@ export function WatchView({
  * 导播 switches the large one for everyone (the viewer may switch away again).
  */
 function Stage({
+  tileRef,
+  audioOnly,
   layout,
   onChoose,
   mediaStatus,
@@ -124,6 +137,8 @@ function Stage({
   pip,
   overlay,
 }: {
+  tileRef: Ref<HTMLDivElement>;
+  audioOnly: boolean;
   layout: AngleLayout;
   onChoose: (producerId: string) => void;
   mediaStatus: string;
@@ -141,7 +156,9 @@ function Stage({
       ? t('media.failed')
       : video && video.subscription !== 'subscribed'
         ? t('media.receiving')
-        : t('media.waitingForVideo');
+        : audioOnly
+          ? t('media.audioOnlyPlaceholder')
+          : t('media.waitingForVideo');
   const tiles =
     layout.small.length > 0 ? (
       <ul className={`angle-tiles angle-tiles--${pip ? 'pip' : 'strip'}`} aria-label={t('angles.group')}>
@@ -168,7 +185,7 @@ function Stage({
     ) : null;
   return (
     <div className="stage">
-      <div className="stage__screen" data-testid="angle-large" data-producer-id={video?.producerId ?? ''}>
+      <div ref={tileRef} className="stage__screen" data-testid="angle-large" data-producer-id={video?.producerId ?? ''}>
         {video?.track ? (
           <VideoTile
             key={video.producerId}
