@@ -56,6 +56,10 @@ export const IceCandidateSchema = z.looseObject({
   tcpType: z.string().optional(),
 });
 
+/** A pipe link's SRTP keys (node ↔ node cascade); mediasoup's own shape. */
+export const SrtpParametersSchema = z.object({ cryptoSuite: z.string().min(1).max(64), keyBase64: z.string().min(1).max(200) });
+export type SrtpParametersWire = z.infer<typeof SrtpParametersSchema>;
+
 export const TransportDirectionSchema = z.enum(['send', 'recv']);
 export type TransportDirection = z.infer<typeof TransportDirectionSchema>;
 

@@ -8,6 +8,7 @@ import {
   RtpCapabilitiesSchema,
   RtpParametersSchema,
   SpatialLayerSchema,
+  SrtpParametersSchema,
   TransportDirectionSchema,
   WebRtcTransportInfoSchema,
 } from './media.ts';
@@ -18,6 +19,8 @@ import {
  * bug in signaling cannot let one participant touch another's media objects.
  */
 const Owner = { lessonId: IdSchema, participantId: IdSchema };
+const PipeLinkId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
+const PipeEndpoint = z.object({ ip: z.union([z.ipv4(), z.ipv6()]), port: z.number().int().min(1).max(65535), srtpParameters: SrtpParametersSchema });
 const Empty = z.object({});
 
 export const sfuRpcMethods = {
@@ -98,6 +101,24 @@ export const sfuRpcMethods = {
   'consumer.close': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
   'consumer.requestKeyFrame': { params: z.object({ ...Owner, consumerId: IdSchema }), result: Empty },
   'consumer.setPreferredLayers': { params: z.object({ ...Owner, consumerId: IdSchema, spatialLayer: SpatialLayerSchema }), result: Empty },
+  /*
+   * Cascade between SFU nodes. Signaling names a link per node pair and lesson, opens both ends, connects each to
+   * the other, then for every producer a viewer on the far node needs: `pipe.send` here, `pipe.receive` there.
+   */
+  'pipe.open': { params: z.object({ lessonId: IdSchema, linkId: PipeLinkId }), result: PipeEndpoint },
+  'pipe.connect': { params: z.object({ lessonId: IdSchema, linkId: PipeLinkId, remote: PipeEndpoint }), result: Empty },
+  'pipe.send': {
+    params: z.object({ lessonId: IdSchema, linkId: PipeLinkId, producerId: IdSchema }),
+    result: z.object({ kind: MediaKindSchema, rtpParameters: RtpParametersSchema, paused: z.boolean() }),
+  },
+  'pipe.receive': {
+    params: z.object({ lessonId: IdSchema, linkId: PipeLinkId, producerId: IdSchema, kind: MediaKindSchema, rtpParameters: RtpParametersSchema, paused: z.boolean() }),
+    result: Empty,
+  },
+  /** The origin producer paused, resumed or closed: the received copy follows. */
+  'pipe.setReceivedPaused': { params: z.object({ lessonId: IdSchema, producerId: IdSchema, paused: z.boolean() }), result: Empty },
+  'pipe.closeReceived': { params: z.object({ lessonId: IdSchema, producerId: IdSchema }), result: Empty },
+  'pipe.close': { params: z.object({ lessonId: IdSchema, linkId: PipeLinkId }), result: Empty },
   'worker.list': {
     params: Empty,
     result: z.object({ workers: z.array(z.object({ pid: z.number().int(), routers: z.number().int(), restarts: z.number().int() })) }),

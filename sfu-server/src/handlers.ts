@@ -1,4 +1,4 @@
-import type { sfuService } from '@dualclass/protocol';
+import { ClassroomError, type sfuService } from '@dualclass/protocol';
 import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
 import type { MediaService } from './media-service.ts';
 import { publishWhip } from './whip.ts';
@@ -66,6 +66,33 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
     },
     'consumer.setPreferredLayers': async ({ lessonId, participantId, consumerId, spatialLayer }) => {
       await media.peer(lessonId, participantId).setPreferredLayers(consumerId, spatialLayer);
+      return {};
+    },
+    'pipe.open': async ({ lessonId, linkId }) => (await media.ensureRoom(lessonId)).pipes.open(linkId),
+    'pipe.connect': async ({ lessonId, linkId, remote }) => {
+      await media.room(lessonId).pipes.connect(linkId, remote);
+      return {};
+    },
+    'pipe.send': async ({ lessonId, linkId, producerId }) => {
+      const room = media.room(lessonId);
+      const producer = room.findProducer(producerId);
+      if (!producer) throw new ClassroomError('NOT_FOUND', 'producer not found');
+      return room.pipes.send(linkId, producer);
+    },
+    'pipe.receive': async ({ lessonId, linkId, ...input }) => {
+      await media.room(lessonId).pipes.receive(linkId, input);
+      return {};
+    },
+    'pipe.setReceivedPaused': async ({ lessonId, producerId, paused }) => {
+      await media.room(lessonId).pipes.setReceivedPaused(producerId, paused);
+      return {};
+    },
+    'pipe.closeReceived': async ({ lessonId, producerId }) => {
+      media.room(lessonId).pipes.closeReceived(producerId);
+      return {};
+    },
+    'pipe.close': async ({ lessonId, linkId }) => {
+      media.room(lessonId).pipes.close(linkId);
       return {};
     },
     'worker.list': async () => ({ workers: media.pool.list() }),

@@ -13,6 +13,7 @@ import {
   type WebRtcTransportInfo,
 } from '@dualclass/protocol';
 import type { Logger } from 'pino';
+import { PipeLinks } from './pipe-links.ts';
 import { highestTemporalLayer, ingestRtpParameters, kindOfMimeType, spatialLayerCount, type IngestTrack } from './codecs.ts';
 
 export type Notify = <N extends SfuNotificationName>(name: N, data: SfuNotification<N>) => void;
@@ -74,6 +75,8 @@ export interface MediaRoomEvents {
 export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   readonly lessonId: string;
   readonly router: types.Router;
+  /** Links to this lesson's routers on other SFU nodes. */
+  readonly pipes: PipeLinks;
   readonly #options: MediaRoomOptions;
   readonly #peers = new Map<string, PeerMedia>();
   #closed = false;
@@ -83,6 +86,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.#options = options;
     this.lessonId = options.lessonId;
     this.router = options.router;
+    this.pipes = new PipeLinks(options.router, { ip: options.transport.listenIp, announcedIp: options.transport.announcedIp }, options.log);
     // A worker death closes the router underneath us; the room follows so nothing keeps a dead router.
     this.router.observer.once('close', () => this.close('media router closed'));
   }
@@ -145,13 +149,16 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     return this.#peers.has(participantId);
   }
 
-  /** Any producer in this room, whoever owns it: every participant of a lesson may consume its publications. */
+  /**
+   * Any producer in this room, whoever owns it, or received from another node: every participant of a lesson may
+   * consume its publications.
+   */
   findProducer(producerId: string): types.Producer | undefined {
     for (const peer of this.#peers.values()) {
       const producer = peer.findProducer(producerId);
       if (producer) return producer;
     }
-    return undefined;
+    return this.pipes.received(producerId);
   }
 
   close(reason: string): void {
