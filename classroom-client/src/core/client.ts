@@ -28,6 +28,7 @@ import {
 import type { types as ms } from 'mediasoup-client';
 import { TypedEmitter } from './emitter.ts';
 import { computeHealth, HEALTH_INTERVAL_MS, type HealthSample, type StatLike } from './health.ts';
+import { IceRecovery } from './ice-recovery.ts';
 import { angleLayout, studioAngles } from './angles.ts';
 import { emptyInteraction, reduceInteraction, REACTION_TTL_MS, type InteractionEvent, type InteractionState, type Reaction } from './interaction.ts';
 import { LocalMedia, type LocalMediaSnapshot } from './local-media.ts';
@@ -86,8 +87,13 @@ export interface ClassroomSnapshot {
   readonly audioOnly: boolean;
   /** The large video has been starving while audio arrives: the page offers 仅音频+课件 (watchVideoStarvation). */
   readonly audioOnlySuggested: boolean;
-  /** The last health report this client sent (room device, student on stage). */
+  /** This client's own link, measured every few seconds while it has media (sent to the studio by publishers). */
   readonly ownHealth: HealthReport | null;
+  /**
+   * The media connection as the page should show it: `ok`, `recovering` while transports are disconnected or
+   * an ICE restart or rejoin is under way, `idle` without media.
+   */
+  readonly mediaLink: 'idle' | 'ok' | 'recovering';
 }
 
 export type ClientEvents = {
@@ -150,6 +156,9 @@ export class ClassroomClient {
   readonly #listeners = new Set<() => void>();
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #joinAttempt = 0;
+  /** From the last join's answer: lets the next connection take this participant over (stage, hand, media kept). */
+  #resumeKey: string | undefined;
+  #iceRecovery: IceRecovery | undefined;
   #labels = { camera: 'camera', microphone: 'microphone' };
   #closed = false;
 
@@ -229,6 +238,7 @@ export class ClassroomClient {
       audioOnly: this.#audioOnly,
       audioOnlySuggested: this.#audioOnlySuggested,
       ownHealth: this.#ownHealth,
+      mediaLink: this.#mediaLink(),
     };
     return this.#snapshot;
   };
@@ -317,11 +327,13 @@ export class ClassroomClient {
     });
     s.on('disconnected', (_reason, willReconnect) => {
       clearTimeout(this.#rejoinTimer);
-      this.#teardownMedia();
       this.#dispatch({ type: 'disconnected' });
-      // The server closing us on purpose is not retried by socket.io; retry unless that was final.
-      if (!willReconnect && !isTerminal(this.#connection) && !this.#closed) {
-        this.#rejoinTimer = setTimeout(() => this.#signaling.connect(), 1000);
+      // A dropped connection keeps the media session: the SFU goes on forwarding while socket.io reconnects and the
+      // join resumes this participant. The server closing us on purpose is not retried by socket.io; retry unless
+      // that was final, with media rebuilt.
+      if (!willReconnect) {
+        this.#teardownMedia();
+        if (!isTerminal(this.#connection) && !this.#closed) this.#rejoinTimer = setTimeout(() => this.#signaling.connect(), 1000);
       }
     });
     s.on('connectError', (error, refused) => {
@@ -346,6 +358,11 @@ export class ClassroomClient {
         for (const kind of ['audio', 'video'] as const) if (this.#producers[kind]?.id === producerId) delete this.#producers[kind];
       }
       this.#apply({ type: 'publicationRemoved', producerId });
+    });
+    s.on('media:reset', ({ reason }) => {
+      this.#warn(new ClassroomError('UNAVAILABLE', `media restarted: ${reason}`));
+      this.#teardownMedia();
+      if (this.#connection.phase === 'live') void this.#startMedia();
     });
     s.on('media:consumerClosed', ({ consumerId }) => {
       this.#media?.closeConsumer(consumerId);
@@ -377,9 +394,15 @@ export class ClassroomClient {
   async #join(): Promise<void> {
     const attempt = ++this.#joinAttempt;
     try {
-      const data = await this.request('lesson:join', {});
+      // Without a live media session the server's copy is stale: ask it to drop that too (a full rejoin).
+      const media = this.#media && !this.#media.closed ? this.#media : undefined;
+      const resume = this.#resumeKey ? { key: this.#resumeKey, restartMedia: media === undefined } : undefined;
+      const data = await this.request('lesson:join', resume ? { resume } : {});
       if (attempt !== this.#joinAttempt || this.#closed) return;
-      mark('joined');
+      mark(data.resumed ? 'resumed' : 'joined');
+      this.#resumeKey = data.resumeKey;
+      if (media && this.#media === media && data.resumed) this.#dropWhatEnded(media, data.resumed, data.publications);
+      else if (this.#media) this.#teardownMedia(); // the server does not have our media any more
       this.#basePolicy = this.options.consume?.(data.self.role) ?? { master: 2, stage: 1 };
       this.#policy = this.#effectivePolicy();
       this.#apply({ type: 'joined', data });
@@ -398,6 +421,25 @@ export class ClassroomClient {
         }, delay);
       }
     }
+  }
+
+  /**
+   * After a resume with media kept: whatever ended at the SFU while the socket was down is let go here (the pushes
+   * that would have said so were missed); the plan then consumes again what is still wanted.
+   */
+  #dropWhatEnded(media: MediaSession, resumed: { consumerIds: string[]; producerIds: string[] }, publications: readonly Publication[]): void {
+    const consumers = new Set(resumed.consumerIds);
+    const listed = new Set(publications.map((p) => p.producerId));
+    for (const consumer of media.consumers) {
+      if (!consumers.has(consumer.id) || !listed.has(consumer.producerId)) media.closeConsumer(consumer.id);
+    }
+    const producers = new Set(resumed.producerIds);
+    for (const producer of media.producers) {
+      if (producers.has(producer.id)) continue;
+      media.dropProducer(producer.id);
+      for (const kind of ['audio', 'video'] as const) if (this.#producers[kind]?.id === producer.id) delete this.#producers[kind];
+    }
+    if (this.#screen && !producers.has(this.#screen.producer.id)) this.#endScreen();
   }
 
   /** What the join snapshot leaves out: live quiz results and the timeline, for roles that see them. */
@@ -447,9 +489,25 @@ export class ClassroomClient {
 
   /** Builds the mediasoup session for this connection (once per join), then consumes and publishes. */
   async #startMedia(): Promise<void> {
-    if (this.#media && !this.#media.closed) return;
-    const media = new MediaSession((name, payload) => this.request(name, payload));
+    if (this.#media && !this.#media.closed) {
+      // Kept across a resume: consume and publish whatever the new snapshot asks for.
+      this.#queueSync();
+      void this.#publishLocal();
+      return;
+    }
+    const recovery = new IceRecovery(
+      (transportId) => media.restartIce(transportId),
+      (reason) => this.#rejoinFully(media, reason),
+    );
+    const media = new MediaSession(
+      (name, payload) => this.request(name, payload),
+      (transportId, state) => {
+        recovery.onState(transportId, state);
+        this.#changed();
+      },
+    );
     this.#media = media;
+    this.#iceRecovery = recovery;
     this.#setMediaStatus('connecting');
     try {
       // Receivers create their transport alongside the Device load (one round trip saved).
@@ -473,7 +531,28 @@ export class ClassroomClient {
     }
   }
 
+  /** ICE restarts did not bring the media path back: start over with new transports and a fresh server-side state. */
+  #rejoinFully(media: MediaSession, reason: string): void {
+    if (this.#media !== media || this.#closed) return;
+    this.#warn(new ClassroomError('UNAVAILABLE', `media connection lost (${reason}); rejoining`));
+    mark('full-rejoin');
+    this.#teardownMedia();
+    // Still joined on this socket: the join (with restartMedia) drops our old media at the server and answers with a
+    // fresh snapshot; stage and hand stay. Without a socket, the reconnect's join does the same.
+    if (this.#signaling.connected) void this.#join();
+  }
+
+  #mediaLink(): ClassroomSnapshot['mediaLink'] {
+    const media = this.#media;
+    if (!media || media.closed) return this.#connection.everJoined && this.#connection.phase === 'live' ? 'recovering' : 'idle';
+    if (this.#connection.phase === 'reconnecting') return 'recovering';
+    const state = media.connectionState;
+    return state === 'disconnected' || state === 'failed' ? 'recovering' : 'ok';
+  }
+
   #teardownMedia(): void {
+    this.#iceRecovery?.stop();
+    this.#iceRecovery = undefined;
     this.#media?.close();
     this.#media = undefined;
     this.#producers = {};
@@ -875,7 +954,7 @@ export class ClassroomClient {
     }
   }
 
-  // ── health (room devices and students on stage) ─────────────────────────────────────────
+  // ── health ──────────────────────────────────────────────────────────────────────────────
 
   #reportsHealth(): boolean {
     const mode = this.#publishMode();
@@ -893,23 +972,25 @@ export class ClassroomClient {
     this.#healthSample = null;
   }
 
+  /** Every client measures its own link (the page shows it); room devices and students on stage also send it to the studio. */
   async #reportHealth(): Promise<void> {
     const media = this.#media;
-    if (this.#healthBusy || !media || media.closed || !this.#reportsHealth() || !media.hasSendTransport) return;
+    if (this.#healthBusy || !media || media.closed) return;
     this.#healthBusy = true;
     try {
       const stats = await media.transportStats();
       const { report, sample } = computeHealth({
         send: stats.send ? ([...stats.send.values()] as StatLike[]) : null,
         recv: stats.recv ? ([...stats.recv.values()] as StatLike[]) : null,
-        state: stats.sendState,
+        state: media.connectionState,
         at: performance.now(),
         previous: this.#healthSample,
       });
+      if (this.#media !== media) return;
       this.#healthSample = sample;
       this.#ownHealth = report;
       this.#changed();
-      await this.request('health:report', report);
+      if (this.#reportsHealth() && media.hasSendTransport && this.#signaling.connected) await this.request('health:report', report);
     } catch (err) {
       console.debug('[classroom] health report failed', err);
     } finally {
@@ -1079,6 +1160,16 @@ export class ClassroomClient {
   /** Inbound RTP counters over this client's consumers, or those of one participant's publications. */
   async inboundStats(participantId?: string): Promise<{ framesDecoded: number; audioPacketsReceived: number }> {
     return this.#media ? this.#media.inboundStats(participantId) : { framesDecoded: 0, audioPacketsReceived: 0 };
+  }
+
+  /** ICE restarts asked for in this media session (tests, diagnostics). */
+  get iceRestarts(): number {
+    return this.#iceRecovery?.restarts ?? 0;
+  }
+
+  /** Tests: the signaling connection drops as if the network went away (socket.io reconnects and resumes). */
+  dropSignalingConnection(): void {
+    this.#signaling.dropConnection();
   }
 
   /** Stops everything after an ended lesson or a dead link: no reconnect loop. */

@@ -14,6 +14,8 @@ export interface StatLike {
   mediaType?: string;
   bytesSent?: number;
   bytesReceived?: number;
+  packetsReceived?: number;
+  packetsLost?: number;
   fractionLost?: number;
   roundTripTime?: number;
   currentRoundTripTime?: number;
@@ -30,6 +32,9 @@ export interface HealthSample {
   at: number;
   bytesSent: number;
   bytesReceived: number;
+  /** inbound-rtp totals, for the loss on what this client receives. */
+  packetsReceived: number;
+  packetsLost: number;
 }
 
 export const HEALTH_INTERVAL_MS = 2000;
@@ -65,6 +70,10 @@ function kbps(bytesNow: number, bytesBefore: number, dtMs: number): number {
   return ((bytesNow - bytesBefore) * 8) / dtMs; // bits per ms = kbit/s
 }
 
+function selectedPairRtt(s: StatLike): number | undefined {
+  return (s.nominated || s.selected) && s.state === 'succeeded' && typeof s.currentRoundTripTime === 'number' ? s.currentRoundTripTime : undefined;
+}
+
 export function computeHealth(input: {
   send: Iterable<StatLike> | null;
   recv: Iterable<StatLike> | null;
@@ -91,16 +100,28 @@ export function computeHealth(input: {
         if (kindOf(s) === 'audio' && typeof s.audioLevel === 'number') audioLevel = Math.max(audioLevel, s.audioLevel);
         break;
       case 'candidate-pair':
-        if ((s.nominated || s.selected) && s.state === 'succeeded' && typeof s.currentRoundTripTime === 'number') pairRtt = s.currentRoundTripTime;
+        pairRtt = selectedPairRtt(s) ?? pairRtt;
         break;
     }
   }
+  let packetsReceived = 0;
+  let packetsLost = 0;
   for (const s of input.recv ?? []) {
-    if (s.type === 'inbound-rtp') bytesReceived += s.bytesReceived ?? 0;
+    if (s.type === 'candidate-pair' && pairRtt === undefined) pairRtt = selectedPairRtt(s);
+    if (s.type !== 'inbound-rtp') continue;
+    bytesReceived += s.bytesReceived ?? 0;
+    packetsReceived += s.packetsReceived ?? 0;
+    packetsLost += Math.max(0, s.packetsLost ?? 0);
   }
-  const sample: HealthSample = { at: input.at, bytesSent, bytesReceived };
+  const sample: HealthSample = { at: input.at, bytesSent, bytesReceived, packetsReceived, packetsLost };
   const prev = input.previous;
   const dt = prev ? input.at - prev.at : 0;
+  // Loss on the way in since the last sample (a viewer has no remote-inbound report to read it from).
+  if (prev && packetsReceived >= prev.packetsReceived && packetsLost >= prev.packetsLost) {
+    const lost = packetsLost - prev.packetsLost;
+    const expected = lost + packetsReceived - prev.packetsReceived;
+    if (expected > 0) maxLoss = Math.max(maxLoss, lost / expected);
+  }
   const rttSeconds = rtts.length > 0 ? rtts.reduce((a, b) => a + b, 0) / rtts.length : (pairRtt ?? 0);
   const report: HealthReport = {
     state: toTransportState(input.state),

@@ -80,8 +80,12 @@ export class MediaSession {
   readonly #producers = new Map<string, ms.Producer>();
   #closed = false;
 
-  constructor(request: RequestFn) {
+  readonly #onTransportState: ((transportId: string, state: ms.ConnectionState) => void) | undefined;
+
+  /** `onTransportState` hears every connection state change of both transports (ICE recovery, the quality display). */
+  constructor(request: RequestFn, onTransportState?: (transportId: string, state: ms.ConnectionState) => void) {
     this.#request = request;
+    this.#onTransportState = onTransportState;
   }
 
   get closed(): boolean {
@@ -121,6 +125,9 @@ export class MediaSession {
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     if (direction === 'send') this.#sendTransport = transport;
     else this.#recvTransport = transport;
+    transport.on('connectionstatechange', (state) => {
+      if (!this.#closed) this.#onTransportState?.(transport.id, state);
+    });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.#request('media:connectTransport', {
         transportId: transport.id,
@@ -141,6 +148,22 @@ export class MediaSession {
       });
     }
     return transport;
+  }
+
+  /** ICE restart of one of this session's transports with fresh credentials from the SFU. */
+  async restartIce(transportId: string): Promise<void> {
+    const transport = [this.#sendTransport, this.#recvTransport].find((t) => t?.id === transportId && !t.closed);
+    if (!transport) throw new ClassroomError('NOT_FOUND', 'transport closed');
+    const { iceParameters } = await this.#request('media:restartIce', { transportId });
+    this.#assertOpen();
+    await transport.restartIce({ iceParameters: asMediasoup<ms.IceParameters>(iceParameters) });
+  }
+
+  /** The worst connection state of this session's transports ('new' before any exists). */
+  get connectionState(): ms.ConnectionState {
+    const order: ms.ConnectionState[] = ['failed', 'disconnected', 'closed', 'connecting', 'new', 'connected'];
+    const states = [this.#sendTransport, this.#recvTransport].filter((t) => t !== undefined).map((t) => t.connectionState);
+    return order.find((state) => states.includes(state)) ?? 'new';
   }
 
   recvTransport(): Promise<ms.Transport> {
@@ -260,15 +283,15 @@ export class MediaSession {
     return this.#producers.get(producerId);
   }
 
-  /** Raw stats of both transports (null where not created) and the send transport's connection state. */
-  async transportStats(): Promise<{ send: RTCStatsReport | null; recv: RTCStatsReport | null; sendState: string | undefined }> {
+  /** Raw stats of both transports (null where not created). */
+  async transportStats(): Promise<{ send: RTCStatsReport | null; recv: RTCStatsReport | null }> {
     const send = this.#sendTransport && !this.#sendTransport.closed ? this.#sendTransport : undefined;
     const recv = this.#recvTransport && !this.#recvTransport.closed ? this.#recvTransport : undefined;
     const [sendReport, recvReport] = await Promise.all([
       send ? send.getStats().catch(() => null) : null,
       recv ? recv.getStats().catch(() => null) : null,
     ]);
-    return { send: sendReport, recv: recvReport, sendState: send?.connectionState };
+    return { send: sendReport, recv: recvReport };
   }
 
   get hasSendTransport(): boolean {

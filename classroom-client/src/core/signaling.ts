@@ -137,6 +137,11 @@ export class SignalingChannel {
     });
   }
 
+  /** Closes the underlying connection without saying goodbye, like a network drop; socket.io reconnects. */
+  dropConnection(): void {
+    this.#socket.io.engine?.close();
+  }
+
   /** Closes the socket for good; no more reconnects or events. */
   close(): void {
     if (this.#closed) return;

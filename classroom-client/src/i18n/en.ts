@@ -192,6 +192,8 @@ const en: Dictionary = {
   },
   health: {
     noData: 'No network data yet',
+    measuring: 'Measuring the network…',
+    recovering: 'Restoring the media connection…',
     stale: 'Network data is out of date',
     level: 'Classroom sound level',
     up: 'Up {{value}} kbps',

@@ -190,6 +190,8 @@ const zhCN = {
   },
   health: {
     noData: '暂无网络数据',
+    measuring: '正在测量网络…',
+    recovering: '媒体连接恢复中…',
     stale: '网络数据已过期',
     level: '教室音量',
     up: '上行 {{value}} kbps',

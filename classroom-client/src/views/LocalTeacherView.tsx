@@ -5,6 +5,7 @@ import { AppShell } from '../components/AppShell.tsx';
 import { ChatPanel } from '../components/ChatPanel.tsx';
 import { HealthMeter } from '../components/HealthMeter.tsx';
 import { LessonTitle } from '../components/LessonInfo.tsx';
+import { LinkQuality } from '../components/LinkQuality.tsx';
 import { PhaseBadge } from '../components/PhaseBadge.tsx';
 import { panelFor, PhasePanel, ReloadButton } from '../components/PhasePanel.tsx';
 import { MessageMaster } from '../components/PrivateMessages.tsx';
@@ -45,6 +46,7 @@ export function LocalTeacherView({ client }: { client: ClassroomClient }) {
       <div className="topbar__lesson">
         <LessonTitle lesson={snapshot.lesson} fallback={t('console.title')} />
       </div>
+      <LinkQuality snapshot={snapshot} />
       <PhaseBadge phase={snapshot.phase} />
     </>
   );

@@ -8,6 +8,7 @@ import { CommentsPanel } from '../components/CommentsPanel.tsx';
 import { HandQueue } from '../components/HandQueue.tsx';
 import { LessonMeta, LessonTitle } from '../components/LessonInfo.tsx';
 import { MicLevel } from '../components/MicLevel.tsx';
+import { LinkQuality } from '../components/LinkQuality.tsx';
 import { PhaseBadge } from '../components/PhaseBadge.tsx';
 import { panelFor, PhasePanel, ReloadButton } from '../components/PhasePanel.tsx';
 import { PrivateInbox } from '../components/PrivateMessages.tsx';
@@ -80,6 +81,7 @@ export function StudioView({ client }: { client: ClassroomClient }) {
         <LessonTitle lesson={snapshot.lesson} fallback={t('views.studio')} />
         <LessonMeta lesson={snapshot.lesson} />
       </div>
+      <LinkQuality snapshot={snapshot} />
       <PhaseBadge phase={phase} />
     </>
   );

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { AppShell } from '../components/AppShell.tsx';
 import { AudioOnlySuggestion, AudioOnlyToggle, useLargeTileWidth } from '../components/AudioOnly.tsx';
 import { LessonMeta, LessonTitle } from '../components/LessonInfo.tsx';
+import { LinkQuality } from '../components/LinkQuality.tsx';
 import { PhaseBadge } from '../components/PhaseBadge.tsx';
 import { panelFor, PhasePanel, ReloadButton } from '../components/PhasePanel.tsx';
 import { RemoteAudio } from '../components/RemoteAudio.tsx';
@@ -76,6 +77,7 @@ export function WatchView({
         {variant === 'classroom' ? <LessonMeta lesson={snapshot.lesson} /> : null}
       </div>
       {offersAudioOnly ? <AudioOnlyToggle client={client} on={snapshot.audioOnly} /> : null}
+      <LinkQuality snapshot={snapshot} />
       <PhaseBadge phase={snapshot.phase} />
     </>
   );
