@@ -38,9 +38,15 @@ afterAll(async () => {
   await link?.destroy();
 });
 
-async function open(browser: Browser, role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> {
+async function open(
+  browser: Browser,
+  role: IssueToken['role'],
+  displayName: string,
+  extra: Partial<IssueToken> = {},
+  viewport = { width: 1280, height: 720 },
+): Promise<Page> {
   const issued = await stack.admin.issueToken(lesson.id, { role, displayName, ...extra });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const page = await browser.newPage({ viewport });
   page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
   // Keeps the page's peer connections reachable, so the studio's per-layer send stats can be read (outbound()).
   await page.addInitScript(() => {
@@ -195,6 +201,22 @@ describe('weak classroom link', () => {
     // The SFU's estimate wobbles around what it needs, so now and then it dips a layer for a moment.)
     const cleanTop = Math.max(...cleanLayers.map((l) => l.frameWidth));
     expect(share(clean.widths, (w) => w === cleanTop)).toBeGreaterThan(0.7);
+
+    // A student's phone on the same lesson (390 CSS px wide, devicePixelRatio 1) asks for the layer that covers
+    // its tile, 640 wide, not the top one: nothing it could not show crosses its link.
+    const phone = await open(studioBrowser, 'student', '小明', { classroomId }, { width: 390, height: 844 });
+    await waitForMedia(phone, (s) => s.framesDecoded > 30, 30_000);
+    const phoneCamera = await phone.evaluate(() => {
+      const { plan, publications } = window.__classroom!.client.getSnapshot();
+      const camera = publications.find((p) => p.kind === 'video');
+      return camera ? { layer: plan.get(camera.producerId) } : null;
+    });
+    const phoneWidth = (await inbound(phone)).video.frameWidth;
+    console.log('student phone:', JSON.stringify({ ...phoneCamera, frameWidth: phoneWidth }));
+    expect(phoneCamera).toEqual({ layer: 1 });
+    expect(phoneWidth).toBeGreaterThan(0);
+    expect(phoneWidth).toBeLessThanOrEqual(640);
+    await phone.close();
 
     await link.impair({ kbit: 1000, lossPercent: 5 });
     await room.waitForTimeout(3_000); // let the SFU's bandwidth estimate settle on the new link
