@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,15 +44,18 @@ let demandingCamera: Promise<string> | undefined;
  * A camera that costs what a real classroom camera costs. Chromium's built-in fake camera is a flat animation
  * the encoder squeezes far below its bitrate caps, so a 1 Mbit/s link carries the top simulcast layer and no
  * bandwidth policy is exercised. This is ffmpeg's testsrc2 at 1280×720, 30 fps, under fresh grain every frame,
- * so the top layer really fills its 1.5 Mbit/s. MJPEG (which Chromium loops) keeps the file tens of MB, not
- * the GB of raw y4m. Made once per test process, in a temporary folder.
+ * so every layer fills its maxBitrate (measured: ≈150/380/1500 kbit/s; at 1.5 Mbit/s Chromium's encoder sends
+ * the grainy top layer at 960×540). MJPEG (which Chromium loops) keeps the file tens of MB, not the GB of raw
+ * y4m. Made once per test process, in a temporary folder removed when the process exits.
  */
 export function demandingCameraFile(): Promise<string> {
   demandingCamera ??= (async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'dualclass-camera-')), 'camera.mjpeg');
+    const dir = await mkdtemp(path.join(tmpdir(), 'dualclass-camera-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'camera.mjpeg');
     await promisify(execFile)('ffmpeg', [
       '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30,noise=alls=30:allf=t+u',
+      '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t+u',
       '-t', '4', '-c:v', 'mjpeg', '-q:v', '8', '-pix_fmt', 'yuvj420p', file,
     ]);
     return file;
