@@ -14,6 +14,8 @@ export interface StackOptions {
   sfuRpcPort?: number;
   host?: string;
   sfuWorkers?: number;
+  /** How many sfu-server processes (default 1); with more, signaling spreads media over them (SFU_URLS). */
+  sfuNodes?: number;
   logLevel?: string;
   /** Serve the built browser client from classroom-client/dist. */
   serveClient?: boolean;
@@ -32,7 +34,9 @@ export interface Stack {
   url: string;
   adminApiKey: string;
   admin: AdminClient;
+  /** The first SFU node (the only one unless `sfuNodes` > 1). */
   sfu: ServiceProcess;
+  sfuNodes: ServiceProcess[];
   recorder: ServiceProcess | undefined;
   signaling: ServiceProcess;
   dataDir: string;
@@ -49,7 +53,8 @@ const portFrom = (msg: string) => (line: Record<string, unknown>) =>
 export async function startSfuProcess(
   options: { listenIp?: string; rpcPort?: number; workers?: number; logLevel?: string; env?: NodeJS.ProcessEnv; echo?: (line: string) => void } = {},
 ): Promise<{ url: string; secret: string; process: ServiceProcess }> {
-  const secret = randomBytes(24).toString('base64url');
+  // Nodes of one cluster share the secret signaling uses for all of them.
+  const secret = options.env?.SFU_RPC_SECRET || randomBytes(24).toString('base64url');
   const sfu = startService(
     'sfu-server',
     path.join(REPO_ROOT, 'sfu-server/src/main.ts'),
@@ -91,15 +96,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDirCleanup = async () => {
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
   };
-  const started = await startSfuProcess({ listenIp: host, rpcPort: options.sfuRpcPort, workers: options.sfuWorkers, logLevel, env: options.env, echo }).catch(
-    async (err: unknown) => {
-      await dataDirCleanup();
-      throw err;
-    },
+  const sfuRpcSecret = options.env?.SFU_RPC_SECRET || randomBytes(24).toString('base64url');
+  const sfuEnv = { ...options.env, SFU_RPC_SECRET: sfuRpcSecret };
+  const nodes = await Promise.allSettled(
+    Array.from({ length: options.sfuNodes ?? 1 }, (_, i) =>
+      startSfuProcess({ listenIp: host, rpcPort: i === 0 ? options.sfuRpcPort : 0, workers: options.sfuWorkers, logLevel, env: sfuEnv, echo }),
+    ),
   );
-  const sfu = started.process;
-  const sfuUrl = started.url;
-  const sfuRpcSecret = started.secret;
+  const sfuNodes = nodes.flatMap((n) => (n.status === 'fulfilled' ? [n.value] : []));
+  const failedNode = nodes.find((n) => n.status === 'rejected');
+  if (failedNode) {
+    await Promise.all(sfuNodes.map((n) => n.process.stop('SIGKILL')));
+    await dataDirCleanup();
+    throw failedNode.reason;
+  }
+  const sfu = sfuNodes[0]!.process;
+  const sfuUrl = sfuNodes[0]!.url;
+  const stopSfus = (signal?: NodeJS.Signals) => Promise.all(sfuNodes.map((n) => n.process.stop(signal)));
   let signaling: ServiceProcess | undefined;
   let recorder: ServiceProcess | undefined;
   try {
@@ -129,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         PORT: String(options.port ?? 0),
         HOST: host,
         SFU_URL: sfuUrl,
+        ...(sfuNodes.length > 1 ? { SFU_URLS: sfuNodes.map((n) => n.url).join(',') } : {}),
         SFU_RPC_SECRET: sfuRpcSecret,
         ...(recorderUrl ? { RECORDER_URL: recorderUrl, RECORDER_RPC_SECRET: recorderRpcSecret } : {}),
         DATA_DIR: dataDir,
@@ -148,20 +162,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       adminApiKey,
       admin: new AdminClient(url, adminApiKey),
       sfu,
+      sfuNodes: sfuNodes.map((n) => n.process),
       recorder,
       signaling: sig,
       dataDir,
       async stop() {
         await sig.stop();
         await recorder?.stop();
-        await sfu.stop();
+        await stopSfus();
         await dataDirCleanup();
       },
     };
   } catch (err) {
     await signaling?.stop('SIGKILL');
     await recorder?.stop('SIGKILL');
-    await sfu.stop('SIGKILL');
+    await stopSfus('SIGKILL');
     await dataDirCleanup();
     throw err;
   }

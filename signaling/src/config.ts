@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   ADMIN_API_KEY: z.string().min(16).optional(),
   SFU_URL: z.string().url().default('http://127.0.0.1:4100'),
+  /** Several SFU nodes (comma separated RPC URLs): a lesson's viewers spread over them, cascaded by pipe links. */
+  SFU_URLS: z.string().optional(),
   SFU_RPC_SECRET: z.string().min(16),
   /** The recorder service; unset means lessons are not recorded. */
   RECORDER_URL: z.string().url().optional(),
@@ -37,7 +39,8 @@ export interface SignalingConfig {
   allowedOrigins: string[];
   jwtSecret: string;
   adminApiKey: string;
-  sfuUrl: string;
+  /** One or more SFU nodes. */
+  sfuUrls: string[];
   sfuRpcSecret: string;
   recorder: { url: string; secret: string } | undefined;
   clientDist: string | undefined;
@@ -64,7 +67,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     jwtSecret: e.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     adminApiKey: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
-    sfuUrl: e.SFU_URL,
+    sfuUrls: e.SFU_URLS ? e.SFU_URLS.split(',').map((u) => z.string().url().parse(u.trim())) : [e.SFU_URL],
     sfuRpcSecret: e.SFU_RPC_SECRET,
     recorder: e.RECORDER_URL ? { url: e.RECORDER_URL, secret: e.RECORDER_RPC_SECRET ?? e.SFU_RPC_SECRET } : undefined,
     clientDist: e.CLIENT_DIST,

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { SfuClient } from '@dualclass/sfu-server/client';
+import { connectSfu, type SfuConnection } from './media/connect-sfu.ts';
 import type { SignalingConfig } from './config.ts';
 import { JoinTokens } from './auth/join-tokens.ts';
 import { requireAdmin } from './auth/admin-auth.ts';
@@ -60,12 +60,12 @@ export async function startSignaling(
   const tokens = new JoinTokens(config.jwtSecret);
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDatabase = !options.database;
-  let sfu: SfuClient | undefined;
+  let sfu: SfuConnection | undefined;
   let recorder: RecorderClient | undefined;
   try {
     const applied = await migrate(database);
     if (applied.length) log.info({ applied, engine: database.engine }, 'database migrated');
-    sfu = await SfuClient.connect(config.sfuUrl, config.sfuRpcSecret, { timeoutMs: 10_000 });
+    sfu = await connectSfu(config.sfuUrls, config.sfuRpcSecret, log);
     if (config.recorder) recorder = await RpcClient.connect(recorderService, config.recorder.url, config.recorder.secret, { timeoutMs: 10_000 });
   } catch (err) {
     sfu?.close();
@@ -81,14 +81,16 @@ export async function startSignaling(
   const io = createSocketServer(http, origins);
   const broadcast = new Broadcaster(io);
   const timeline = new Timeline(options.timelineStore ?? new InMemoryTimelineStore(), broadcast);
-  const lessons = new LessonService(store, sfu, broadcast, timeline, log, { resumeGraceMs: config.resumeGraceMs });
+  const lessons = new LessonService(store, sfu.api, broadcast, timeline, log, { resumeGraceMs: config.resumeGraceMs });
+  // The studio (and encoder feeds, which have no roster entry yet when their media is made) stay on a lesson's home node.
+  sfu.placeBy((lessonId, participantId) => lessons.registry.get(lessonId)?.participant(participantId)?.info.role ?? 'master_teacher');
   const stage = new StageService(lessons, broadcast, timeline, config.stageLimit);
   // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
   const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: new InMemoryInteractionStore() });
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
   const recording =
     recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
-  const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu, interaction, recording }), log);
+  const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu: sfu.api, interaction, recording }), log);
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
   const whipTokens = new WhipTokens(config.jwtSecret);
   const app = createApp({

@@ -11,7 +11,7 @@ import {
   type Publication,
   type RequestOf,
 } from '@dualclass/protocol';
-import type { SfuClient } from '@dualclass/sfu-server/client';
+import type { SfuApi } from '../media/sfu-cluster.ts';
 import type { Logger } from 'pino';
 import type { Broadcaster } from '../realtime/broadcaster.ts';
 import { newId } from '../ids.ts';
@@ -50,7 +50,7 @@ export class LessonService {
 
   constructor(
     readonly store: LessonStore,
-    private readonly sfu: SfuClient,
+    private readonly sfu: SfuApi,
     private readonly broadcast: Broadcaster,
     private readonly timeline: Timeline,
     private readonly log: Logger,

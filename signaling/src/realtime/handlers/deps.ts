@@ -1,5 +1,5 @@
 import { ClassroomError, type Participant, type ResponseOf } from '@dualclass/protocol';
-import type { SfuClient } from '@dualclass/sfu-server/client';
+import type { SfuApi } from '../../media/sfu-cluster.ts';
 import type { LessonService } from '../../lessons/lesson-service.ts';
 import type { StageService } from '../../lessons/stage-service.ts';
 import type { Interactions } from '../../interaction/index.ts';
@@ -17,7 +17,7 @@ export interface HandlerDeps {
   lessons: LessonService;
   stage: StageService;
   timeline: Timeline;
-  sfu: SfuClient;
+  sfu: SfuApi;
   /** Quiz, chat, reactions, attendance, comments; also the join snapshot's interaction part. */
   interaction: Interactions;
   /** Absent when no recorder is configured: recording is then off. */

@@ -1,0 +1,30 @@
+import { SfuClient } from '@dualclass/sfu-server/client';
+import type { Logger } from 'pino';
+import { SfuCluster, type SfuApi } from './sfu-cluster.ts';
+import type { Role } from '@dualclass/protocol';
+
+export interface SfuConnection {
+  api: SfuApi;
+  /** Tells a cluster where each participant belongs (a single node ignores it). */
+  placeBy(roleOf: (lessonId: string, participantId: string) => Role | undefined): void;
+  close(): void;
+}
+
+/** One SFU is used directly; several (SFU_URLS) go behind a cascade-aware cluster with the same interface. */
+export async function connectSfu(urls: readonly string[], secret: string, log: Logger): Promise<SfuConnection> {
+  const settled = await Promise.allSettled(urls.map((url) => SfuClient.connect(url, secret, { timeoutMs: 10_000 })));
+  const clients = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    for (const client of clients) client.close();
+    throw failed.reason;
+  }
+  const close = () => clients.forEach((client) => client.close());
+  if (clients.length === 1) return { api: clients[0]!, placeBy: () => undefined, close };
+  const cluster = new SfuCluster(
+    clients.map((client, i) => ({ id: `sfu${i}`, client })),
+    log.child({ component: 'sfu-cluster' }),
+  );
+  log.info({ nodes: urls.length }, 'media spread over several SFU nodes');
+  return { api: cluster, placeBy: (roleOf) => cluster.placeBy(roleOf), close };
+}
