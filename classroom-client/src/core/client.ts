@@ -47,8 +47,9 @@ import {
 import { ownPublication } from './selectors.ts';
 import { SignalingChannel } from './signaling.ts';
 import { initialConnectionState, isTerminal, reduceConnection, type ConnectionEvent, type ConnectionState } from './state.ts';
+import { noLayerCap, observeLargeVideo } from './layer-cap.ts';
 import { isStarved, notStarved, observeCounters } from './starvation.ts';
-import { NO_CONSUMPTION, planSubscriptions, samePolicy, sizesLayerToTile, type ConsumePolicy, type SpatialLayer, type SubscriptionPlan } from './subscriptions.ts';
+import { layerCovering, NO_CONSUMPTION, planSubscriptions, samePolicy, sizesLayerToTile, type ConsumePolicy, type SpatialLayer, type SubscriptionPlan } from './subscriptions.ts';
 
 /**
  * ClassroomClient ties the pieces together: the signaling channel (socket.io), the lesson model
@@ -85,7 +86,7 @@ export interface ClassroomSnapshot {
   readonly plan: SubscriptionPlan;
   /** 仅音频+课件: this screen receives audio and courseware only (setAudioOnly). */
   readonly audioOnly: boolean;
-  /** The large video has been starving while audio arrives: the page offers 仅音频+课件 (watchVideoStarvation). */
+  /** The large video has been starving while audio arrives: the page offers 仅音频+课件 (watchLargeVideo). */
   readonly audioOnlySuggested: boolean;
   /** This client's own link, measured every few seconds while it has media (sent to the studio by publishers). */
   readonly ownHealth: HealthReport | null;
@@ -177,6 +178,8 @@ export class ClassroomClient {
   #largeTileWidth: number | null = null;
   #audioOnly = false;
   #audioOnlySuggested = false;
+  /** The large angle's layer cap after failed steps up (watchLargeVideo). */
+  #largeCap: SpatialLayer | null = null;
   /** The viewer closed the suggestion (or already chose): do not offer it again this session. */
   #audioOnlyAnswered = false;
 
@@ -576,6 +579,7 @@ export class ClassroomClient {
       wall: this.#wall,
       largeAngle,
       largeWidth: role && sizesLayerToTile(role) ? this.#largeTileWidth : null,
+      largeCap: this.#largeCap,
       audioOnly: this.#audioOnly,
     };
   }
@@ -631,25 +635,61 @@ export class ClassroomClient {
   }
 
   /**
-   * While the view shows the lesson: reads the large video's decoded frames and the audio every 2 s and suggests
-   * 仅音频+课件 once video has starved for a while with sound still arriving (starvation.ts). Returns the stop.
+   * While the view shows the lesson: reads the large video's and the audio's inbound stats every second. A step up
+   * that froze caps the large angle's layer for a while (layer-cap.ts); video starving while sound still arrives
+   * suggests 仅音频+课件 (starvation.ts). Returns the stop.
    */
-  watchVideoStarvation(intervalMs = 2000): () => void {
-    let state = notStarved;
+  watchLargeVideo(intervalMs = 1000): () => void {
+    /** The received track being watched: a new consumer or another angle starts over. */
+    let watched: MediaStreamTrack | null | undefined;
+    let starvation = notStarved;
+    let layerCap = noLayerCap;
     const timer = setInterval(async () => {
       const large = this.#policy.largeAngle;
-      if (this.#audioOnly || this.#audioOnlyAnswered || this.#connection.phase !== 'live' || !large || !this.#plan.has(large)) {
-        state = notStarved;
-        return;
+      const pub = large ? this.#roster.publications.get(large) : undefined;
+      const track = pub?.track;
+      if (!pub || !track) return;
+      if (track !== watched) {
+        // Another picture: what was learnt about the last one does not apply.
+        watched = track;
+        starvation = notStarved;
+        layerCap = noLayerCap;
+        this.#setLargeCap(null);
       }
-      const [videoFrames, { audioPacketsReceived }] = await Promise.all([this.framesDecodedOf(large), this.inboundStats()]);
-      state = observeCounters(state, { at: performance.now(), videoFrames, audioPackets: audioPacketsReceived });
-      if (isStarved(state) && !this.#audioOnlySuggested && !this.#audioOnlyAnswered) {
+      // Paused (仅音频+课件) or reconnecting: nothing to learn now; the cap stays for when it plays again.
+      if (!this.#plan.has(pub.producerId) || this.#connection.phase !== 'live') return;
+      const reports = await this.inboundRtp();
+      const video = reports.find((r) => r['trackIdentifier'] === track.id);
+      if (!video || track !== watched) return;
+      const at = performance.now();
+      const audioPackets = reports.filter((r) => r['kind'] === 'audio').reduce((n, r) => n + (Number(r['packetsReceived']) || 0), 0);
+      if (pub.simulcastLayers > 1 && Number(video['frameWidth']) > 0) {
+        const layer = layerCovering(Number(video['frameWidth']), pub.simulcastLayers);
+        layerCap = observeLargeVideo(layerCap, {
+          at,
+          layer,
+          freezeSeconds: Number(video['totalFreezesDuration']) || 0,
+          packetsLost: Number(video['packetsLost']) || 0,
+        });
+        this.#setLargeCap(layerCap.cap);
+      }
+      if (this.#audioOnly || this.#audioOnlyAnswered) return;
+      starvation = observeCounters(starvation, { at, videoFrames: Number(video['framesDecoded']) || 0, audioPackets });
+      if (isStarved(starvation) && !this.#audioOnlySuggested) {
         this.#audioOnlySuggested = true;
         this.#changed();
       }
     }, intervalMs);
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      this.#setLargeCap(null);
+    };
+  }
+
+  #setLargeCap(cap: SpatialLayer | null): void {
+    if (this.#largeCap === cap) return;
+    this.#largeCap = cap;
+    this.#updatePolicy();
   }
 
   /** After any roster or policy change: consume/pause to match the plan, publish/unpublish to match the role. */

@@ -105,6 +105,11 @@ describe('subscription plan', () => {
     expect(Object.fromEntries(planSubscriptions(r, policy({ master: 2, largeAngle: 'm_cam', largeWidth: null })))).toMatchObject({ m_cam: 2 });
   });
 
+  it('a cap after failed steps up holds the large angle below it, whatever the tile', () => {
+    const plan = planSubscriptions(roster(roomA), policy({ master: 2, stage: 1, largeAngle: 'm_cam', largeCap: 1 }));
+    expect(Object.fromEntries(plan)).toMatchObject({ m_cam: 1, b_cam: 1 });
+  });
+
   it('仅音频+课件: every audio and the courseware, no camera, stage or wall video', () => {
     const r = reduceRoster(roster(roomA), { type: 'publicationAdded', publication: publication('m_screen', 'par_master', 'video', { source: 'screen' }) });
     const plan = planSubscriptions(r, policy({ master: 2, stage: 1, largeAngle: 'm_cam', audioOnly: true, wall: new Set(['par_b']) }));

@@ -27,6 +27,8 @@ export interface ConsumePolicy {
    * it gets the smallest layer that covers them, never more than `master`. Null: `master` as is.
    */
   readonly largeWidth?: number | null;
+  /** No layer above this for the large angle while the link has just failed to carry it (layer-cap.ts). */
+  readonly largeCap?: SpatialLayer | null;
   /** 仅音频+课件: no camera-type video at all (studio cameras, stage and wall video); audio and courseware stay. */
   readonly audioOnly?: boolean;
 }
@@ -83,7 +85,11 @@ export function planSubscriptions(roster: RosterState, policy: ConsumePolicy): S
       // In 仅音频+课件 only courseware is left, and it takes the large view.
       const largeAngle = policy.audioOnly ? null : policy.largeAngle;
       const small = pub.kind === 'video' && largeAngle != null && pub.producerId !== largeAngle;
-      const fitted = policy.largeWidth != null ? Math.min(policy.master, layerCovering(policy.largeWidth, pub.simulcastLayers)) : policy.master;
+      const fitted = Math.min(
+        policy.master,
+        policy.largeWidth != null ? layerCovering(policy.largeWidth, pub.simulcastLayers) : policy.master,
+        policy.largeCap ?? policy.master,
+      );
       plan.set(pub.producerId, layerFor(pub.kind, pub.simulcastLayers, small ? 0 : (fitted as SpatialLayer)));
       continue;
     }
@@ -103,6 +109,7 @@ export function samePolicy(a: ConsumePolicy, b: ConsumePolicy): boolean {
     a.wall.size !== b.wall.size ||
     (a.largeAngle ?? null) !== (b.largeAngle ?? null) ||
     (a.largeWidth ?? null) !== (b.largeWidth ?? null) ||
+    (a.largeCap ?? null) !== (b.largeCap ?? null) ||
     (a.audioOnly ?? false) !== (b.audioOnly ?? false)
   ) {
     return false;

@@ -68,7 +68,7 @@ export function WatchView({
   // Students and classroom screens may fall back to 仅音频+课件; observers watch what the lesson shows.
   const offersAudioOnly = variant !== 'observer' && showStage;
   const tileRef = useLargeTileWidth(client);
-  useEffect(() => (offersAudioOnly ? client.watchVideoStarvation() : undefined), [client, offersAudioOnly]);
+  useEffect(() => (offersAudioOnly ? client.watchLargeVideo() : undefined), [client, offersAudioOnly]);
 
   const header = (
     <>
