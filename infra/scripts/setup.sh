@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# postgresql: the library tests start their own throwaway server from /usr/lib/postgresql/15/bin.
+# postgresql, redis-server: tests start their own throwaway servers (infra/src/postgres-server.ts, redis-server.ts).
 # iptables: the impairment harness drops packets inside test network namespaces (the kernel has no netem).
-DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk postgresql iptables)
+DEBIAN_PACKAGES=(ffmpeg chromium fonts-noto-cjk postgresql redis-server iptables)
+# Packages that would start a system service on install; we only want their binaries.
+SERVICE_PACKAGES=(postgresql redis-server)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -17,8 +19,12 @@ if ((${#missing[@]})); then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -q
-  if [[ " ${missing[*]} " == *" postgresql "* && ! -e /usr/sbin/policy-rc.d ]]; then
-    # Install the binaries only: keep Debian from starting its own postgresql service.
+  installs_service=false
+  for pkg in "${SERVICE_PACKAGES[@]}"; do
+    if [[ " ${missing[*]} " == *" $pkg "* ]]; then installs_service=true; fi
+  done
+  if $installs_service && [ ! -e /usr/sbin/policy-rc.d ]; then
+    # Install the binaries only: keep Debian from starting its own postgresql / redis-server service.
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod +x /usr/sbin/policy-rc.d
     trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT

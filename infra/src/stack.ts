@@ -16,6 +16,12 @@ export interface StackOptions {
   sfuWorkers?: number;
   /** How many sfu-server processes (default 1); with more, signaling spreads media over them (SFU_URLS). */
   sfuNodes?: number;
+  /**
+   * How many signaling processes (default 1), started one after another against the same SFU nodes, recorder and
+   * join-token secret. More than one needs a shared DATABASE_URL in `env` (the embedded database belongs to one
+   * process) and normally REDIS_URL, so sockets on different nodes see each other's broadcasts.
+   */
+  signalingNodes?: number;
   logLevel?: string;
   /** Serve the built browser client from classroom-client/dist. */
   serveClient?: boolean;
@@ -38,7 +44,10 @@ export interface Stack {
   sfu: ServiceProcess;
   sfuNodes: ServiceProcess[];
   recorder: ServiceProcess | undefined;
+  /** The first signaling node, the one `url` and `admin` talk to. */
   signaling: ServiceProcess;
+  /** Every signaling node, the first one included. */
+  signalingNodes: { url: string; admin: AdminClient; process: ServiceProcess }[];
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -83,6 +92,8 @@ export async function startSfuProcess(
  * `npm start` does, so tests exercise the production wiring.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const signalingCount = options.signalingNodes ?? 1;
+  if (signalingCount > 1 && !options.env?.DATABASE_URL) throw new Error('several signaling nodes need a shared DATABASE_URL in env');
   const host = options.host ?? '127.0.0.1';
   const adminApiKey = options.env?.ADMIN_API_KEY ?? randomBytes(24).toString('base64url');
   // Readiness is read from the services' info-level "listening" lines.
@@ -92,6 +103,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ownsDataDir = options.dataDir === undefined;
   const recorderRpcSecret = randomBytes(24).toString('base64url');
   const storage = { STORAGE_DIR: path.join(dataDir, 'files') };
+  // One secret for every signaling node, so a join token issued by one is accepted by all.
+  const jwtSecret = options.env?.JWT_SECRET ?? randomBytes(32).toString('base64url');
 
   const dataDirCleanup = async () => {
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -113,7 +126,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sfu = sfuNodes[0]!.process;
   const sfuUrl = sfuNodes[0]!.url;
   const stopSfus = (signal?: NodeJS.Signals) => Promise.all(sfuNodes.map((n) => n.process.stop(signal)));
-  let signaling: ServiceProcess | undefined;
+  const signalingNodes: Stack['signalingNodes'] = [];
+  const signalingProcesses: ServiceProcess[] = [];
+  const stopSignaling = (signal?: NodeJS.Signals) => Promise.all(signalingProcesses.map((p) => p.stop(signal)));
   let recorder: ServiceProcess | undefined;
   try {
     let recorderUrl: string | undefined;
@@ -135,46 +150,52 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       );
       recorderUrl = `http://127.0.0.1:${await recorder.waitForLog(portFrom('recorder listening'))}`;
     }
-    signaling = startService(
-      'signaling',
-      path.join(REPO_ROOT, 'signaling/src/main.ts'),
-      {
-        PORT: String(options.port ?? 0),
-        HOST: host,
-        SFU_URL: sfuUrl,
-        ...(sfuNodes.length > 1 ? { SFU_URLS: sfuNodes.map((n) => n.url).join(',') } : {}),
-        SFU_RPC_SECRET: sfuRpcSecret,
-        ...(recorderUrl ? { RECORDER_URL: recorderUrl, RECORDER_RPC_SECRET: recorderRpcSecret } : {}),
-        DATA_DIR: dataDir,
-        ...storage,
-        ADMIN_API_KEY: adminApiKey,
-        LOG_LEVEL: logLevel,
-        ...(options.serveClient ? { CLIENT_DIST: path.join(REPO_ROOT, 'classroom-client/dist') } : {}),
-        ...options.env,
-      },
-      { echo },
-    );
-    const port = await signaling.waitForLog(portFrom('signaling listening'));
-    const url = `http://${host}:${port}`;
-    const sig = signaling;
+    // One at a time: each node migrates the database when it starts.
+    for (let i = 0; i < signalingCount; i++) {
+      const signaling = startService(
+        'signaling',
+        path.join(REPO_ROOT, 'signaling/src/main.ts'),
+        {
+          PORT: String(i === 0 ? (options.port ?? 0) : 0),
+          HOST: host,
+          SFU_URL: sfuUrl,
+          ...(sfuNodes.length > 1 ? { SFU_URLS: sfuNodes.map((n) => n.url).join(',') } : {}),
+          SFU_RPC_SECRET: sfuRpcSecret,
+          ...(recorderUrl ? { RECORDER_URL: recorderUrl, RECORDER_RPC_SECRET: recorderRpcSecret } : {}),
+          DATA_DIR: dataDir,
+          ...storage,
+          ADMIN_API_KEY: adminApiKey,
+          JWT_SECRET: jwtSecret,
+          LOG_LEVEL: logLevel,
+          ...(options.serveClient ? { CLIENT_DIST: path.join(REPO_ROOT, 'classroom-client/dist') } : {}),
+          ...options.env,
+        },
+        { echo },
+      );
+      signalingProcesses.push(signaling);
+      const url = `http://${host}:${await signaling.waitForLog(portFrom('signaling listening'))}`;
+      signalingNodes.push({ url, admin: new AdminClient(url, adminApiKey), process: signaling });
+    }
+    const first = signalingNodes[0]!;
     return {
-      url,
+      url: first.url,
       adminApiKey,
-      admin: new AdminClient(url, adminApiKey),
+      admin: first.admin,
       sfu,
       sfuNodes: sfuNodes.map((n) => n.process),
       recorder,
-      signaling: sig,
+      signaling: first.process,
+      signalingNodes,
       dataDir,
       async stop() {
-        await sig.stop();
+        await stopSignaling();
         await recorder?.stop();
         await stopSfus();
         await dataDirCleanup();
       },
     };
   } catch (err) {
-    await signaling?.stop('SIGKILL');
+    await stopSignaling('SIGKILL');
     await recorder?.stop('SIGKILL');
     await stopSfus('SIGKILL');
     await dataDirCleanup();
