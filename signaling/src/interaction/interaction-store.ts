@@ -49,9 +49,10 @@ export interface AnswerFilter {
 }
 
 /**
- * Durable record of quizzes, answers, chat, comments, attendance and private notes. The in-memory store is the
- * embedded default; a Postgres store implements the same interface. Methods that must not race (one open quiz
- * per lesson, one answer per student or room, one check-in per student) are atomic in the store itself.
+ * Record of quizzes, answers, chat, comments, attendance and private notes. The in-memory store is the embedded
+ * default; RedisInteractionStore shares one record between signaling nodes (interaction-store.contract.ts holds both
+ * to the same behaviour). Methods that must not race (one open quiz per lesson, one answer per student or room, one
+ * check-in per student) are atomic in the store itself.
  */
 export interface InteractionStore {
   /** Stores a new open quiz unless the lesson already has an open one; false when it does. */
@@ -88,7 +89,8 @@ export interface InteractionStore {
   attendance(lessonId: string, classroomId: string): Promise<AttendanceRecord>;
 }
 
-const answerKey = (a: Pick<QuizAnswerRecord, 'quizId' | 'forClassroom' | 'classroomId' | 'participantId'>) =>
+/** What makes an answer unique: the participant's own answer, or the room answer of a classroom. */
+export const answerKey = (a: Pick<QuizAnswerRecord, 'quizId' | 'forClassroom' | 'classroomId' | 'participantId'>) =>
   a.forClassroom ? `${a.quizId}:room:${a.classroomId}` : `${a.quizId}:par:${a.participantId}`;
 
 const emptyAttendance = (): AttendanceRecord => ({ present: null, recordedAt: null, recordedBy: null, checkedIn: [] });
