@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { orUnavailable } from '../state/redis-command.ts';
+
+/**
+ * Which signaling node runs a lesson's live state. A lesson's participants may be connected to any node; their
+ * requests go to the lesson's owner, so the stage, hands and media decisions of one lesson are made in one place
+ * and the in-memory rules stay simple. On one machine this node owns everything.
+ */
+export interface LessonOwners {
+  readonly nodeId: string;
+  /** The owner, claiming the lesson for this node if nobody holds it. */
+  ownerOf(lessonId: string): Promise<string>;
+  /** Lets go of a lesson this node owns (it ended, or the node drains). */
+  release(lessonId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class SingleNodeOwners implements LessonOwners {
+  constructor(readonly nodeId: string) {}
+  async ownerOf(): Promise<string> {
+    return this.nodeId;
+  }
+  async release(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+const ownerKey = (lessonId: string) => `dualclass:lesson:${lessonId}:owner`;
+
+// Renews the lease only while we still hold it: a node that lost it (paused past the lease) must not take it back.
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/**
+ * Ownership as a Redis lease (SET NX PX), renewed every third of its length. A node that dies stops renewing and
+ * another node claims its lessons when their leases run out; `lost` tells this node when a lease slipped away.
+ */
+export class RedisLessonOwners extends EventEmitter<{ lost: [lessonId: string] }> implements LessonOwners {
+  readonly #owned = new Set<string>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly nodeId: string,
+    private readonly log: Logger,
+    private readonly leaseMs = 10_000,
+  ) {
+    super();
+    this.#timer = setInterval(() => void this.#renew(), Math.floor(leaseMs / 3));
+    this.#timer.unref();
+  }
+
+  async ownerOf(lessonId: string): Promise<string> {
+    if (this.#owned.has(lessonId)) return this.nodeId;
+    const key = ownerKey(lessonId);
+    const claimed = await orUnavailable(this.redis.set(key, this.nodeId, 'PX', this.leaseMs, 'NX'));
+    if (claimed === 'OK') {
+      this.#owned.add(lessonId);
+      this.log.info({ lessonId }, 'lesson owned by this node');
+      return this.nodeId;
+    }
+    const owner = await orUnavailable(this.redis.get(key));
+    // Released between our SET and GET: try once more rather than answer with nobody.
+    return owner ?? this.ownerOf(lessonId);
+  }
+
+  async release(lessonId: string): Promise<void> {
+    if (!this.#owned.delete(lessonId)) return;
+    await orUnavailable(this.redis.eval(RELEASE, 1, ownerKey(lessonId), this.nodeId)).catch((err: unknown) =>
+      this.log.warn({ err, lessonId }, 'could not release a lesson lease; it expires by itself'),
+    );
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all([...this.#owned].map((lessonId) => this.release(lessonId)));
+  }
+
+  async #renew(): Promise<void> {
+    for (const lessonId of this.#owned) {
+      try {
+        const kept = await this.redis.eval(RENEW, 1, ownerKey(lessonId), this.nodeId, String(this.leaseMs));
+        if (kept === 1) continue;
+        this.#owned.delete(lessonId);
+        this.log.warn({ lessonId }, 'lesson lease lost to another node');
+        this.emit('lost', lessonId);
+      } catch (err) {
+        // Redis down: keep serving; if the outage outlasts the lease another node may claim the lesson, and the
+        // next successful renewal finds out.
+        this.log.debug({ err, lessonId }, 'lesson lease renewal failed');
+      }
+    }
+  }
+}
