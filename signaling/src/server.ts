@@ -7,7 +7,8 @@ import { JoinTokens } from './auth/join-tokens.ts';
 import { requireAdmin } from './auth/admin-auth.ts';
 import { WhipTokens } from './auth/whip-tokens.ts';
 import { WhipIngests, whipApi } from './whip/whip-api.ts';
-import { InMemoryLessonStore, type LessonStore } from './lessons/lesson-store.ts';
+import type { LessonStore } from './lessons/lesson-store.ts';
+import { DbLessonStore } from './lessons/db-lesson-store.ts';
 import { LessonService } from './lessons/lesson-service.ts';
 import { createApp } from './http/app.ts';
 import { restApi } from './http/rest-api.ts';
@@ -16,7 +17,8 @@ import { Broadcaster } from './realtime/broadcaster.ts';
 import { Dispatcher } from './realtime/dispatch.ts';
 import { createHandlers } from './realtime/handlers/index.ts';
 import { StageService } from './lessons/stage-service.ts';
-import { InMemoryTimelineStore, Timeline, type TimelineStore } from './timeline/timeline.ts';
+import { Timeline, type TimelineStore } from './timeline/timeline.ts';
+import { DbTimelineStore } from './timeline/db-timeline-store.ts';
 import { Interactions } from './interaction/index.ts';
 import { InMemoryInteractionStore } from './interaction/interaction-store.ts';
 import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
@@ -56,10 +58,11 @@ export async function startSignaling(
   } = {},
 ): Promise<SignalingServer> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
-  const store = options.store ?? new InMemoryLessonStore();
   const tokens = new JoinTokens(config.jwtSecret);
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDatabase = !options.database;
+  // Lessons live in the database, so every node on one DATABASE_URL sees the same ones.
+  const store = options.store ?? new DbLessonStore(database);
   let sfu: SfuConnection | undefined;
   let recorder: RecorderClient | undefined;
   try {
@@ -80,7 +83,7 @@ export async function startSignaling(
   const origins = new OriginPolicy([...config.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]);
   const io = createSocketServer(http, origins);
   const broadcast = new Broadcaster(io);
-  const timeline = new Timeline(options.timelineStore ?? new InMemoryTimelineStore(), broadcast);
+  const timeline = new Timeline(options.timelineStore ?? new DbTimelineStore(database), broadcast);
   const lessons = new LessonService(store, sfu.api, broadcast, timeline, log, { resumeGraceMs: config.resumeGraceMs });
   // The studio (and encoder feeds, which have no roster entry yet when their media is made) stay on a lesson's home node.
   sfu.placeBy((lessonId, participantId) => lessons.registry.get(lessonId)?.participant(participantId)?.info.role ?? 'master_teacher');

@@ -39,7 +39,9 @@ describe.each([
     const tables = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['library_downloads', 'library_entries', 'library_files', 'schema_migrations']);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'classrooms', 'lesson_classrooms', 'lessons', 'library_downloads', 'library_entries', 'library_files', 'schema_migrations', 'timeline_events',
+    ]);
   });
 
   it('rolls a failed migration back whole and retries it next time', async () => {

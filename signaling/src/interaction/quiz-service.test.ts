@@ -1,10 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Server } from 'socket.io';
 import { ClassroomError, isClassroomError, type Lesson, type Participant, type QuizLaunch } from '@dualclass/protocol';
-import { InMemoryLessonStore } from '../lessons/lesson-store.ts';
+import { openDatabase, type Database } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { DbLessonStore } from '../lessons/db-lesson-store.ts';
 import { LessonRegistry } from '../lessons/live-lesson.ts';
 import { Broadcaster } from '../realtime/broadcaster.ts';
-import { InMemoryTimelineStore, Timeline } from '../timeline/timeline.ts';
+import { DbTimelineStore } from '../timeline/db-timeline-store.ts';
+import { Timeline } from '../timeline/timeline.ts';
 import { Interactions } from './index.ts';
 import { InMemoryInteractionStore } from './interaction-store.ts';
 
@@ -26,16 +29,27 @@ describe('QuizService timers and records (no sockets)', () => {
   let io: Server;
   let interactions: Interactions;
   let interactionStore: InMemoryInteractionStore;
-  let timelineStore: InMemoryTimelineStore;
+  let timelineStore: DbTimelineStore;
   let lesson: Lesson;
   let person: (id: string, role: Participant['role'], classroomId?: string | null) => Participant;
+
+  // Lessons and the timeline live in an in-memory embedded database; every test makes its own lesson.
+  let db: Database;
+  // Starting the embedded engine takes seconds on a busy machine.
+  beforeAll(async () => {
+    db = await openDatabase({});
+    await migrate(db);
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
 
   beforeEach(async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     io = new Server();
     const broadcast = new Broadcaster(io);
-    const store = new InMemoryLessonStore();
-    timelineStore = new InMemoryTimelineStore();
+    const store = new DbLessonStore(db);
+    timelineStore = new DbTimelineStore(db);
     interactionStore = new InMemoryInteractionStore();
     const requireLive = async (id: string) => {
       const l = await store.getLesson(id);

@@ -24,7 +24,7 @@ import {
   type UploadContentType,
 } from '@dualclass/protocol';
 import { STORAGE_KEY_PATTERN, type FileStore } from '@dualclass/recorder/storage';
-import type { Database, Queryable } from '../db/database.ts';
+import { isoTime, type Database, type Queryable } from '../db/database.ts';
 import { newId } from '../ids.ts';
 
 /** Who is asking: a library token's holder, or the admin API key. */
@@ -104,7 +104,6 @@ const searchText = (tags: LibraryTags) => [tags.title, tags.description, ...tags
 /** `%`, `_` and the escape character itself match literally in LIKE patterns. */
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 
 function toSummary(row: EntryRow): LibraryEntrySummary {
   return {
@@ -123,7 +122,7 @@ function toSummary(row: EntryRow): LibraryEntrySummary {
     durationSeconds: row.duration_seconds,
     hasThumbnail: row.thumbnail_file_id !== null,
     downloadCount: Number(row.download_count),
-    createdAt: iso(row.created_at),
+    createdAt: isoTime(row.created_at),
   };
 }
 

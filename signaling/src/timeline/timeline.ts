@@ -2,24 +2,13 @@ import type { Lesson, TimelineEvent, TimelineType } from '@dualclass/protocol';
 import { newId } from '../ids.ts';
 import type { Broadcaster } from '../realtime/broadcaster.ts';
 
-/** Durable record of everything that happened in a lesson: chapters and analytics are built from it. */
+/**
+ * Durable record of everything that happened in a lesson: chapters and analytics are built from it (DbTimelineStore).
+ * Listed in append order; appending to an unknown lesson throws NOT_FOUND.
+ */
 export interface TimelineStore {
   append(event: TimelineEvent): Promise<void>;
   list(lessonId: string): Promise<TimelineEvent[]>;
-}
-
-export class InMemoryTimelineStore implements TimelineStore {
-  readonly #events = new Map<string, TimelineEvent[]>();
-
-  async append(event: TimelineEvent): Promise<void> {
-    const list = this.#events.get(event.lessonId) ?? [];
-    list.push(structuredClone(event));
-    this.#events.set(event.lessonId, list);
-  }
-
-  async list(lessonId: string): Promise<TimelineEvent[]> {
-    return structuredClone(this.#events.get(lessonId) ?? []);
-  }
 }
 
 export interface TimelineEntry {
