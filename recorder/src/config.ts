@@ -25,6 +25,8 @@ const RecorderEnvSchema = z
      */
     RECORDER_SEGMENT_SECONDS: env(z.coerce.number().min(1).max(30).default(8)),
     LOG_LEVEL: env(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+    /** When set, /metrics on the RPC port wants `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: env(z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
   })
   .refine((e) => e.RECORDER_MIN_PORT < e.RECORDER_MAX_PORT, { message: 'RECORDER_MIN_PORT must be below RECORDER_MAX_PORT' });
 
@@ -41,6 +43,7 @@ export interface RecorderConfig {
   segmentSeconds: number;
   storage: StorageConfig;
   logLevel: string;
+  metricsToken: string | undefined;
 }
 
 export function loadRecorderConfig(source: NodeJS.ProcessEnv = process.env): RecorderConfig {
@@ -58,5 +61,6 @@ export function loadRecorderConfig(source: NodeJS.ProcessEnv = process.env): Rec
     segmentSeconds: e.RECORDER_SEGMENT_SECONDS,
     storage: loadStorageConfig(source),
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

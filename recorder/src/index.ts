@@ -1,8 +1,10 @@
 import { pino, type Logger } from 'pino';
 import { recorderService } from '@dualclass/protocol';
+import { createMetricsRegistry, opsHandler, Readiness } from '@dualclass/protocol/ops';
 import { startRpcServer, type RpcServer } from '@dualclass/protocol/rpc-server';
 import { SfuClient } from '@dualclass/sfu-server/client';
 import type { RecorderConfig } from './config.ts';
+import { registerRecorderMetrics } from './metrics.ts';
 import { RecorderService } from './recorder-service.ts';
 import { createFileStore } from './storage/config.ts';
 
@@ -14,6 +16,8 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
+const SFU_PING_TIMEOUT_MS = 1_000;
+
 /** Connects to the SFU, then serves the recorder RPC that signaling drives. */
 export async function startRecorder(config: RecorderConfig, options: { log?: Logger } = {}): Promise<Recorder> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'recorder' } });
@@ -21,6 +25,11 @@ export async function startRecorder(config: RecorderConfig, options: { log?: Log
   const store = createFileStore(config.storage);
   let rpc: RpcServer<typeof recorderService.notifications> | undefined;
   const service = new RecorderService(config, sfu, store, (name, data) => rpc?.notify(name, data), log);
+  const metrics = createMetricsRegistry();
+  registerRecorderMetrics(metrics, service);
+  // Taps are opened at the SFU; without it no recording can start or finish.
+  const readiness = new Readiness([{ name: 'sfu', run: () => sfu.ping(SFU_PING_TIMEOUT_MS) }], { log });
+  // The ops endpoints share the internal RPC port, which only the cluster network reaches (see sfu-server).
   rpc = await startRpcServer({
     service: recorderService,
     host: config.rpcHost,
@@ -28,6 +37,7 @@ export async function startRecorder(config: RecorderConfig, options: { log?: Log
     secret: config.rpcSecret,
     handlers: service.handlers(),
     log: log.child({ component: 'rpc' }),
+    http: opsHandler({ readiness, metrics, metricsToken: config.metricsToken }),
   });
   const server = rpc;
   log.info({ port: server.port }, 'recorder listening');

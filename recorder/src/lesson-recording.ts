@@ -61,6 +61,13 @@ export class LessonRecording {
     return { lessonId: this.lessonId, phase: this.phase, progress: this.progress, tracks: [...this.#tracks.values()].filter((t) => !t.closed).length };
   }
 
+  /** ffmpeg capture processes running now (one per live track, none while paused or after stop). */
+  captureProcesses(): number {
+    let running = 0;
+    for (const capture of this.#tracks.values()) running += capture.runs.filter((r) => r.exit === 'running').length;
+    return running;
+  }
+
   async addTrack(track: RecordingTrack): Promise<void> {
     this.#assertLive();
     if (this.#tracks.has(track.producerId)) return;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ClassroomError, type recorderService, type RecordingPhase, type RecordingStatus, type RpcNotification } from '@dualclass/protocol';
 import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
@@ -11,8 +12,13 @@ import type { RecorderConfig } from './config.ts';
 type Notifications = typeof recorderService.notifications;
 export type RecorderNotify = <N extends keyof Notifications & string>(name: N, data: RpcNotification<Notifications, N>) => void;
 
+export interface RecorderServiceEvents {
+  /** A lesson's finalize job ended: its files are published, or it failed and its raw segments are kept. */
+  finalized: [{ lessonId: string; result: 'published' | 'failed'; seconds: number }];
+}
+
 /** Every lesson being recorded or finalized on this recorder, and the RPC handlers that drive them. */
-export class RecorderService {
+export class RecorderService extends EventEmitter<RecorderServiceEvents> {
   readonly #lessons = new Map<string, LessonRecording>();
   readonly #ports: UdpPortPool;
 
@@ -23,6 +29,7 @@ export class RecorderService {
     private readonly notify: RecorderNotify,
     private readonly log: Logger,
   ) {
+    super();
     this.#ports = new UdpPortPool(config.mediaIp, config.minPort, config.maxPort);
     sfu.on('consumer.closed', ({ lessonId, participantId, consumerId }) => {
       if (participantId === RECORDER_PEER_ID) this.#lessons.get(lessonId)?.onConsumerClosed(consumerId);
@@ -72,15 +79,19 @@ export class RecorderService {
         const lesson = this.#lesson(lessonId);
         await lesson.stop(Date.parse(endedAt));
         // The answer says capture has stopped and finalizing begun; the result comes as recording.published or .failed.
+        const started = performance.now();
+        const seconds = () => (performance.now() - started) / 1000;
         lesson.finalize((manifest) => this.notify('recording.playable', { lessonId, manifest })).then(
           (manifest) => {
             this.log.info({ lessonId, files: manifest.files.length, gaps: manifest.gaps.length }, 'recording published');
+            this.emit('finalized', { lessonId, result: 'published', seconds: seconds() });
             this.notify('recording.published', { lessonId, manifest });
           },
           (err: unknown) => {
             lesson.fail();
             const reason = err instanceof ClassroomError ? err.message : 'finalizing failed';
             this.log.error({ err, lessonId }, 'recording failed; raw segments kept');
+            this.emit('finalized', { lessonId, result: 'failed', seconds: seconds() });
             this.notify('recording.failed', { lessonId, reason });
           },
         );
@@ -88,6 +99,11 @@ export class RecorderService {
       },
       'recording.status': async ({ lessonId }) => this.#lesson(lessonId).status(),
     };
+  }
+
+  /** Every lesson this recorder has taken, in any phase. */
+  recordings(): Iterable<LessonRecording> {
+    return this.#lessons.values();
   }
 
   status(lessonId: string): RecordingStatus | undefined {

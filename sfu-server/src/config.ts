@@ -26,6 +26,8 @@ const SfuEnvSchema = z
     /** Server-side cap on what one participant receives, whatever its own estimate says (kbit/s). */
     SFU_MAX_OUTGOING_KBPS: env(z.coerce.number().int().min(100).max(100_000).default(8_000)),
     LOG_LEVEL: env(z.enum(LOG_LEVELS).default('info')),
+    /** When set, /metrics on the RPC port wants `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: env(z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
   })
   .refine((e) => e.SFU_RTC_MIN_PORT <= e.SFU_RTC_MAX_PORT, {
     message: 'SFU_RTC_MIN_PORT must not exceed SFU_RTC_MAX_PORT',
@@ -43,6 +45,7 @@ export interface SfuConfig {
   workers: number;
   maxOutgoingKbps: number;
   logLevel: LogLevel;
+  metricsToken: string | undefined;
 }
 
 /** Parses the process environment (or any string map, for tests); throws one readable error listing every bad variable. */
@@ -62,5 +65,6 @@ export function loadSfuConfig(source: Record<string, string | undefined>): SfuCo
     workers: e.SFU_WORKERS,
     maxOutgoingKbps: e.SFU_MAX_OUTGOING_KBPS,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

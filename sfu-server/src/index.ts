@@ -3,8 +3,10 @@ import type { SfuConfig } from './config.ts';
 import { createRpcHandlers } from './handlers.ts';
 import { MediaService } from './media-service.ts';
 import type { Notify } from './media-room.ts';
-import { sfuService } from '@dualclass/protocol';
+import { ClassroomError, sfuService } from '@dualclass/protocol';
+import { createMetricsRegistry, opsHandler, Readiness } from '@dualclass/protocol/ops';
 import { startRpcServer, type RpcServer } from '@dualclass/protocol/rpc-server';
+import { registerSfuMetrics } from './metrics.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export { loadSfuConfig, type SfuConfig } from './config.ts';
@@ -38,7 +40,22 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
     notify,
     log: log.child({ component: 'media' }),
   });
+  const metrics = createMetricsRegistry();
+  registerSfuMetrics(metrics, pool);
+  const readiness = new Readiness(
+    [
+      {
+        name: 'workers',
+        run: async () => {
+          if (pool.workers().length === 0) throw new ClassroomError('UNAVAILABLE', 'no live mediasoup worker');
+        },
+      },
+    ],
+    { log },
+  );
   try {
+    // Why the ops endpoints share the RPC port: it is internal by construction (loopback, or the cluster network
+    // in a deployment; the reverse proxy never routes to it), which is where Prometheus and the kubelet are.
     rpc = await startRpcServer({
       service: sfuService,
       host: config.rpcHost,
@@ -46,6 +63,7 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
       secret: config.rpcSecret,
       handlers: createRpcHandlers(media),
       log: log.child({ component: 'rpc' }),
+      http: opsHandler({ readiness, metrics, metricsToken: config.metricsToken }),
     });
   } catch (err) {
     media.close();

@@ -22,6 +22,8 @@ export interface WorkerInfo {
 export interface WorkerPoolEvents {
   /** A worker died: every router on it is already closed by mediasoup. Listeners release the lessons' rooms. */
   routersclosed: [{ lessonIds: string[]; reason: string }];
+  /** A replacement worker is up (the first workers are there when `create` resolves; see `workers()`). */
+  workerstarted: [{ slot: number; worker: types.Worker }];
 }
 
 const MAX_BACKOFF_MS = 10_000;
@@ -72,6 +74,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.#slots.flatMap((s) => (s.worker ? [{ pid: s.worker.pid, routers: s.routers.size, restarts: s.restarts }] : []));
   }
 
+  /** The live workers by slot, for monitoring. */
+  workers(): { slot: number; worker: types.Worker }[] {
+    return this.#slots.flatMap((s) => (s.worker && !s.worker.closed ? [{ slot: s.index, worker: s.worker }] : []));
+  }
+
   /**
    * Creates a lesson's router on the least-loaded live worker. Load is routers per worker: rooms are the unit we
    * place, and a later cascade (pipeToRouter) is how one big lesson would spread across workers.
@@ -117,6 +124,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if (replacing) slot.restarts++;
     worker.once('died', (error) => this.#onDied(slot, worker, error));
     log.info({ slot: slot.index, pid: worker.pid, restarts: slot.restarts }, 'mediasoup worker started');
+    if (replacing) this.emit('workerstarted', { slot: slot.index, worker });
   }
 
   #onDied(slot: Slot, worker: types.Worker, error: Error): void {

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).optional(),
   /** Largest library upload, in megabytes. */
   LIBRARY_MAX_UPLOAD_MB: z.coerce.number().positive().max(100_000).default(500),
+  /** When set, /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; /healthz and /readyz stay open for probes. */
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export interface SignalingConfig {
@@ -52,6 +54,7 @@ export interface SignalingConfig {
   libraryMaxUploadBytes: number;
   /** Library files: STORAGE_DIR, or an S3 bucket (S3_*); see recorder/src/storage/config.ts. */
   storage: StorageConfig;
+  metricsToken: string | undefined;
 }
 
 /**
@@ -78,5 +81,6 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     dataDir: e.DATA_DIR,
     libraryMaxUploadBytes: Math.floor(e.LIBRARY_MAX_UPLOAD_MB * 1024 * 1024),
     storage: loadStorageConfig(env),
+    metricsToken: e.METRICS_TOKEN,
   };
 }

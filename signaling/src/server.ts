@@ -31,6 +31,9 @@ import { libraryApi } from './library/library-api.ts';
 import { recorderService } from '@dualclass/protocol';
 import { RpcClient } from '@dualclass/protocol/rpc-client';
 import { RecordingCoordinator, type RecorderClient } from './recording/recording-coordinator.ts';
+import { createMetricsRegistry, opsHandler } from '@dualclass/protocol/ops';
+import { registerSignalingMetrics } from './ops/metrics.ts';
+import { signalingReadiness } from './ops/readiness.ts';
 
 export interface SignalingServer {
   port: number;
@@ -96,12 +99,16 @@ export async function startSignaling(
   const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu: sfu.api, interaction, recording }), log);
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
   const whipTokens = new WhipTokens(config.jwtSecret);
+  const metrics = createMetricsRegistry();
+  registerSignalingMetrics(metrics, { lessons, io, dispatcher });
+  const readiness = signalingReadiness({ sfu: sfu.api, database, recorder, log });
   const app = createApp({
     api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes, whipTokens, publicUrl: config.publicUrl }),
     whip: whipApi(new WhipIngests(lessons, whipTokens)),
     adminGuard: requireAdmin(config.adminApiKey),
     library: libraryApi({ library, files, tokens: libraryTokens, adminApiKey: config.adminApiKey, maxUploadBytes: config.libraryMaxUploadBytes }),
     clientDist: config.clientDist,
+    ops: opsHandler({ readiness, metrics, metricsToken: config.metricsToken }),
     log,
   });
   http.on('request', app);

@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import { ClassroomError } from '../errors.ts';
 import {
   NOTIFY_EVENT,
+  PING_EVENT,
   RPC_EVENT,
   RpcResponseSchema,
   type RpcMethods,
@@ -27,6 +28,7 @@ interface ServerToClientEvents {
 }
 interface ClientToServerEvents {
   [RPC_EVENT]: (request: { method: string; params: unknown }, ack: (response: unknown) => void) => void;
+  [PING_EVENT]: (ack: (pong: unknown) => void) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -126,6 +128,17 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
         }
       });
     });
+  }
+
+  /** Resolves when the service answers a ping within `timeoutMs`: proof the link and the peer's event loop are alive. */
+  async ping(timeoutMs: number): Promise<void> {
+    const name = this.#service.name;
+    if (this.#closed || !this.#socket.connected) throw new ClassroomError('UNAVAILABLE', `${name} is not connected`);
+    try {
+      await this.#socket.timeout(timeoutMs).emitWithAck(PING_EVENT);
+    } catch (err) {
+      throw new ClassroomError('TIMEOUT', `${name} did not answer a ping within ${timeoutMs} ms`, { cause: err });
+    }
   }
 
   /** Subscribes to one notification; returns the unsubscribe function. */

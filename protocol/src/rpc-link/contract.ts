@@ -31,3 +31,5 @@ export type RpcResponse = z.infer<typeof RpcResponseSchema>;
 
 export const RPC_EVENT = 'rpc';
 export const NOTIFY_EVENT = 'notify';
+/** Answered by every RPC server before any method dispatch: how a caller's readiness check sees the link is alive. */
+export const PING_EVENT = 'rpc:ping';

@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { ClassroomError, toWireError } from '../errors.ts';
+import { secretMatcher } from '../secret-match.ts';
 import {
   NOTIFY_EVENT,
+  PING_EVENT,
   RPC_EVENT,
   RpcRequestSchema,
   type RpcMethods,
@@ -34,13 +35,11 @@ export interface RpcServer<N extends RpcNotifications> {
 
 interface ClientToServerEvents {
   [RPC_EVENT]: (request: unknown, ack: (response: RpcResponse) => void) => void;
+  [PING_EVENT]: (ack: (pong: true) => void) => void;
 }
 interface ServerToClientEvents {
   [NOTIFY_EVENT]: (message: { name: string; data: unknown }) => void;
 }
-
-// Hashing first gives equal-length inputs, which timingSafeEqual requires, without leaking the secret's length.
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * An internal RPC endpoint. socket.io over websocket only (no long-polling: both ends are servers) and one
@@ -54,10 +53,14 @@ export async function startRpcServer<M extends RpcMethods, N extends RpcNotifica
   secret: string;
   handlers: RpcHandlers<M>;
   log: RpcLog;
+  /** Plain HTTP requests on the same port (the ops endpoints); returns false for those it does not serve. */
+  http?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }): Promise<RpcServer<N>> {
   const { service, handlers, log } = options;
-  const expected = digest(options.secret);
-  const httpServer = createServer((_req, res) => res.writeHead(404).end());
+  const secretMatches = secretMatcher(options.secret);
+  const httpServer = createServer((req, res) => {
+    if (!options.http?.(req, res)) res.writeHead(404).end();
+  });
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     path: service.path,
     transports: ['websocket'],
@@ -66,7 +69,7 @@ export async function startRpcServer<M extends RpcMethods, N extends RpcNotifica
 
   io.use((socket, next) => {
     const secret: unknown = socket.handshake.auth?.secret;
-    if (typeof secret === 'string' && timingSafeEqual(digest(secret), expected)) return next();
+    if (typeof secret === 'string' && secretMatches(secret)) return next();
     log.warn({ address: socket.handshake.address }, `${service.name} rpc connection rejected: bad secret`);
     const err = new Error('unauthorized') as Error & { data?: unknown };
     err.data = { code: 'UNAUTHENTICATED' };
@@ -84,6 +87,9 @@ export async function startRpcServer<M extends RpcMethods, N extends RpcNotifica
   io.on('connection', (socket) => {
     log.info({ socketId: socket.id, address: socket.handshake.address }, `${service.name} rpc client connected`);
     socket.on('disconnect', (reason) => log.info({ socketId: socket.id, reason }, `${service.name} rpc client disconnected`));
+    socket.on(PING_EVENT, (ack) => {
+      if (typeof ack === 'function') ack(true);
+    });
     socket.on(RPC_EVENT, (request, ack) => {
       if (typeof ack !== 'function') return;
       const started = performance.now();

@@ -1,14 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ClassroomError } from '@dualclass/protocol';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
+import { secretMatcher } from '@dualclass/protocol/ops';
 
 /** Compares a presented key with the admin API key in constant time (both hashed to one length first). */
-export function apiKeyMatcher(apiKey: string): (candidate: string) => boolean {
-  const expected = digest(apiKey);
-  return (candidate) => timingSafeEqual(digest(candidate), expected);
-}
+export const apiKeyMatcher = secretMatcher;
 
 /** The bearer credential of `Authorization: Bearer <credential>`, or undefined. */
 export function bearer(header: string | undefined): string | undefined {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import { ClassroomError, HTTP_STATUS, ROLE_VIEW_PATH, toWireError } from '@dualclass/protocol';
@@ -24,6 +26,8 @@ export function createApp(deps: {
   /** WHIP ingest (/api/lessons/:id/whip, /api/whip/:resource): ahead of the admin guard, the WHIP token authorizes. */
   whip?: express.Router;
   clientDist: string | undefined;
+  /** GET /healthz, /readyz, /metrics (protocol/src/ops); false for anything else. */
+  ops: (req: IncomingMessage, res: ServerResponse) => boolean;
   log: Logger;
 }) {
   const app = express();
@@ -45,8 +49,15 @@ export function createApp(deps: {
       },
     }),
   );
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+  app.use((req, res, next) => {
+    if (!deps.ops(req, res)) next();
+  });
+  // The reverse proxy's id when it sends one (so its access log and ours line up), else our own; echoed back.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    res.locals.requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', res.locals.requestId as string);
+    next();
   });
   if (deps.library) app.use('/api/library', deps.library);
   if (deps.whip) app.use('/api', deps.whip);
@@ -66,7 +77,7 @@ export function createApp(deps: {
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const classified = fromBodyParser(err) ?? err;
     const wire = toWireError(classified);
-    if (wire.code === 'INTERNAL') deps.log.error({ err, path: req.path }, 'request failed');
+    if (wire.code === 'INTERNAL') deps.log.error({ err, path: req.path, requestId: res.locals.requestId }, 'request failed');
     const status = HTTP_STATUS[wire.code];
     if (wire.retryAfter !== undefined) res.setHeader('Retry-After', String(wire.retryAfter));
     res.status(status).json({ error: wire });

@@ -8,6 +8,7 @@ import {
   toWireError,
   type Ack,
   type ClientRequestName,
+  type ErrorCode,
   type JoinTokenClaims,
   type Permission,
   type RequestOf,
@@ -41,8 +42,12 @@ export function payloadBytes(payload: unknown): number {
  * The one path every inbound event takes: rate limit, size, permission, schema, run, and map
  * whatever is thrown to a wire error. Handlers never see unvalidated input.
  */
+/** Hears how each acknowledged request ended, and how long it took (metrics). */
+export type RequestObserver = (event: ClientRequestName | 'unknown', result: 'ok' | ErrorCode, seconds: number) => void;
+
 export class Dispatcher {
   readonly #limiter: RateLimiterMemory;
+  readonly #observers: RequestObserver[] = [];
 
   constructor(
     private readonly handlers: HandlerMap,
@@ -50,6 +55,10 @@ export class Dispatcher {
     limits: { eventsPerSecond: number } = { eventsPerSecond: 50 },
   ) {
     this.#limiter = new RateLimiterMemory({ points: limits.eventsPerSecond, duration: 1 });
+  }
+
+  onSettled(observer: RequestObserver): void {
+    this.#observers.push(observer);
   }
 
   attach(session: SocketSession): void {
@@ -71,7 +80,12 @@ export class Dispatcher {
       this.log.debug({ event: name }, 'request without ack ignored');
       return;
     }
-    const reply = ack as (res: Ack<unknown>) => void;
+    const started = performance.now();
+    const reply = (res: Ack<unknown>) => {
+      (ack as (res: Ack<unknown>) => void)(res);
+      const seconds = (performance.now() - started) / 1000;
+      for (const observe of this.#observers) observe(name, res.ok ? 'ok' : res.error.code, seconds);
+    };
     try {
       const data = await this.#run(session, name, payload);
       reply({ ok: true, data });
