@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL').optional(),
   /** Where the embedded database keeps its files (`<DATA_DIR>/pglite`); in memory when unset. */
   DATA_DIR: z.string().min(1).optional(),
+  /** Redis shared by every signaling node (interaction records, rate limits, socket.io broadcasts); in this process when unset. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL').optional(),
   /** Largest library upload, in megabytes. */
   LIBRARY_MAX_UPLOAD_MB: z.coerce.number().positive().max(100_000).default(500),
   /** When set, /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; /healthz and /readyz stay open for probes. */
@@ -51,6 +53,7 @@ export interface SignalingConfig {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   databaseUrl: string | undefined;
   dataDir: string | undefined;
+  redisUrl: string | undefined;
   libraryMaxUploadBytes: number;
   /** Library files: STORAGE_DIR, or an S3 bucket (S3_*); see recorder/src/storage/config.ts. */
   storage: StorageConfig;
@@ -79,6 +82,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
     libraryMaxUploadBytes: Math.floor(e.LIBRARY_MAX_UPLOAD_MB * 1024 * 1024),
     storage: loadStorageConfig(env),
     metricsToken: e.METRICS_TOKEN,

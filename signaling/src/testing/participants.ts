@@ -12,7 +12,8 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class TestParticipants {
   readonly #sockets: ClientSocket[] = [];
 
-  constructor(private readonly stack: Stack) {}
+  /** `node`: the signaling server the sockets connect to and the admin client that issues their tokens. */
+  constructor(private readonly stack: Pick<Stack, 'url' | 'admin'>) {}
 
   open(token: string, extra: Record<string, string> = {}): ClientSocket {
     const socket: ClientSocket = connect(this.stack.url, {
