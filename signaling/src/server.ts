@@ -20,7 +20,7 @@ import { StageService } from './lessons/stage-service.ts';
 import { Timeline, type TimelineStore } from './timeline/timeline.ts';
 import { DbTimelineStore } from './timeline/db-timeline-store.ts';
 import { Interactions } from './interaction/index.ts';
-import { InMemoryInteractionStore } from './interaction/interaction-store.ts';
+import { openSharedState, type SharedState } from './state/shared-state.ts';
 import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
 import { createFileStore, type FileStore } from '@dualclass/recorder/storage';
 import { openDatabase, type Database } from './db/database.ts';
@@ -68,13 +68,17 @@ export async function startSignaling(
   const store = options.store ?? new DbLessonStore(database);
   let sfu: SfuConnection | undefined;
   let recorder: RecorderClient | undefined;
+  let shared: SharedState | undefined;
   try {
     const applied = await migrate(database);
     if (applied.length) log.info({ applied, engine: database.engine }, 'database migrated');
     sfu = await connectSfu(config.sfuUrls, config.sfuRpcSecret, log);
     if (config.recorder) recorder = await RpcClient.connect(recorderService, config.recorder.url, config.recorder.secret, { timeoutMs: 10_000 });
+    // Interaction records and broadcasts: in this process, or in Redis when REDIS_URL is set.
+    shared = await openSharedState(config.redisUrl, log);
   } catch (err) {
     sfu?.close();
+    recorder?.close();
     if (ownsDatabase) await database.close();
     throw err;
   }
@@ -85,6 +89,7 @@ export async function startSignaling(
   const http = createServer();
   const origins = new OriginPolicy([...config.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])]);
   const io = createSocketServer(http, origins);
+  shared.attach(io);
   const broadcast = new Broadcaster(io);
   const timeline = new Timeline(options.timelineStore ?? new DbTimelineStore(database), broadcast);
   const lessons = new LessonService(store, sfu.api, broadcast, timeline, log, { resumeGraceMs: config.resumeGraceMs });
@@ -92,7 +97,7 @@ export async function startSignaling(
   sfu.placeBy((lessonId, participantId) => lessons.registry.get(lessonId)?.participant(participantId)?.info.role ?? 'master_teacher');
   const stage = new StageService(lessons, broadcast, timeline, config.stageLimit);
   // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
-  const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: new InMemoryInteractionStore() });
+  const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: shared.interactionStore });
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
   const recording =
     recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
@@ -101,7 +106,7 @@ export async function startSignaling(
   const whipTokens = new WhipTokens(config.jwtSecret);
   const metrics = createMetricsRegistry();
   registerSignalingMetrics(metrics, { lessons, io, dispatcher });
-  const readiness = signalingReadiness({ sfu: sfu.api, database, recorder, log });
+  const readiness = signalingReadiness({ sfu: sfu.api, database, recorder, extra: shared.readiness, log });
   const app = createApp({
     api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes, whipTokens, publicUrl: config.publicUrl }),
     whip: whipApi(new WhipIngests(lessons, whipTokens)),
@@ -135,6 +140,7 @@ export async function startSignaling(
       await io.close();
       sfu.close();
       recorder?.close();
+      await shared.close();
       http.closeAllConnections();
       if (ownsDatabase) await database.close();
     },
