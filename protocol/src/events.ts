@@ -74,6 +74,15 @@ export const clientRequests = {
     }),
     permission: 'lesson:view',
   },
+  /**
+   * A fresh join token with the same claims, while the current one is still valid: a lesson may outlast a token, and
+   * the server closes a session whose token runs out (session:closed token_expired). Later reconnects present it.
+   */
+  'session:refresh': {
+    request: z.object({}).strict(),
+    response: z.object({ token: z.string().min(10).max(4096), expiresAt: z.iso.datetime() }),
+    permission: 'lesson:view',
+  },
   'lesson:start': { request: z.object({}).strict(), response: LessonSchema, permission: 'lesson:control' },
   'lesson:end': { request: z.object({}).strict(), response: LessonSchema, permission: 'lesson:control' },
   'media:getRouterRtpCapabilities': {

@@ -63,11 +63,21 @@ export type SrtpParametersWire = z.infer<typeof SrtpParametersSchema>;
 export const TransportDirectionSchema = z.enum(['send', 'recv']);
 export type TransportDirection = z.infer<typeof TransportDirectionSchema>;
 
+/** An RTCIceServer: a TURN relay with time-limited REST credentials (coturn `use-auth-secret`). */
+export const IceServerSchema = z.object({
+  urls: z.array(z.string().regex(/^turns?:/)).min(1),
+  username: z.string(),
+  credential: z.string(),
+});
+export type IceServer = z.infer<typeof IceServerSchema>;
+
 export const WebRtcTransportInfoSchema = z.object({
   id: z.string(),
   iceParameters: IceParametersSchema,
   iceCandidates: z.array(IceCandidateSchema),
   dtlsParameters: DtlsParametersSchema,
+  /** Added by signaling when TURN is configured, for networks where the SFU's own candidates are unreachable. */
+  iceServers: z.array(IceServerSchema).optional(),
 });
 export type WebRtcTransportInfo = z.infer<typeof WebRtcTransportInfoSchema>;
 

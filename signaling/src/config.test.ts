@@ -37,3 +37,26 @@ describe('loadSignalingConfig: library settings', () => {
     expect(() => loadSignalingConfig({ ...base, LIBRARY_MAX_UPLOAD_MB: '0' })).toThrow();
   });
 });
+
+describe('loadSignalingConfig: TURN', () => {
+  it('is off by default and reads secret, URLs and lifetime together', () => {
+    expect(loadSignalingConfig(base).turn).toBeUndefined();
+    const config = loadSignalingConfig({
+      ...base,
+      TURN_SECRET: 's'.repeat(32),
+      TURN_URLS: 'turn:turn.example.edu:3478?transport=udp, turns:turn.example.edu:5349',
+    });
+    expect(config.turn).toEqual({
+      secret: 's'.repeat(32),
+      urls: ['turn:turn.example.edu:3478?transport=udp', 'turns:turn.example.edu:5349'],
+      ttlSeconds: 6 * 3600,
+    });
+    expect(loadSignalingConfig({ ...base, TURN_SECRET: 's'.repeat(32), TURN_URLS: 'turn:a:3478', TURN_TTL_SECONDS: '3600' }).turn?.ttlSeconds).toBe(3600);
+  });
+
+  it('refuses one without the other and URLs that are not turn:', () => {
+    expect(() => loadSignalingConfig({ ...base, TURN_SECRET: 's'.repeat(32) })).toThrow(/TURN_SECRET and TURN_URLS/);
+    expect(() => loadSignalingConfig({ ...base, TURN_URLS: 'turn:a:3478' })).toThrow(/TURN_SECRET and TURN_URLS/);
+    expect(() => loadSignalingConfig({ ...base, TURN_SECRET: 's'.repeat(32), TURN_URLS: 'https://a' })).toThrow(/turn: or turns:/);
+  });
+});

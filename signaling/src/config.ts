@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { loadStorageConfig, type StorageConfig } from '@dualclass/recorder/storage';
+import type { TurnConfig } from './auth/turn-credentials.ts';
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -34,7 +35,17 @@ const EnvSchema = z.object({
   LIBRARY_MAX_UPLOAD_MB: z.coerce.number().positive().max(100_000).default(500),
   /** When set, /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; /healthz and /readyz stay open for probes. */
   METRICS_TOKEN: z.string().min(16).optional(),
-});
+  /** coturn's static-auth-secret; with TURN_URLS, clients get time-limited TURN credentials with every transport. */
+  TURN_SECRET: z.string().min(16).optional(),
+  /** Comma-separated turn: / turns: URLs. */
+  TURN_URLS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, 'TURN_URLS must be turn: or turns: URLs'))),
+  /** Lifetime of a TURN credential; it must cover a lesson, ICE restarts reuse it. Default 6 h. */
+  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600),
+}).refine((e) => !e.TURN_SECRET === !e.TURN_URLS.length, { message: 'TURN_SECRET and TURN_URLS are set together', path: ['TURN_URLS'] });
 
 export interface SignalingConfig {
   port: number;
@@ -58,6 +69,8 @@ export interface SignalingConfig {
   /** Library files: STORAGE_DIR, or an S3 bucket (S3_*); see recorder/src/storage/config.ts. */
   storage: StorageConfig;
   metricsToken: string | undefined;
+  /** TURN relays with REST credentials; unset means clients only get the SFU's own candidates. */
+  turn: TurnConfig | undefined;
 }
 
 /**
@@ -86,5 +99,6 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     libraryMaxUploadBytes: Math.floor(e.LIBRARY_MAX_UPLOAD_MB * 1024 * 1024),
     storage: loadStorageConfig(env),
     metricsToken: e.METRICS_TOKEN,
+    turn: e.TURN_SECRET ? { secret: e.TURN_SECRET, urls: e.TURN_URLS, ttlSeconds: e.TURN_TTL_SECONDS } : undefined,
   };
 }

@@ -14,12 +14,13 @@ import { createApp } from './http/app.ts';
 import { restApi } from './http/rest-api.ts';
 import { OriginPolicy } from './http/origin-policy.ts';
 import { Broadcaster } from './realtime/broadcaster.ts';
-import { Dispatcher } from './realtime/dispatch.ts';
+import { DEFAULT_REQUEST_LIMIT, Dispatcher } from './realtime/dispatch.ts';
 import { createHandlers } from './realtime/handlers/index.ts';
 import { StageService } from './lessons/stage-service.ts';
 import { Timeline, type TimelineStore } from './timeline/timeline.ts';
 import { DbTimelineStore } from './timeline/db-timeline-store.ts';
 import { Interactions } from './interaction/index.ts';
+import { memoryLimiters, type LimiterFactory } from './interaction/flood-limit.ts';
 import { openSharedState, type SharedState } from './state/shared-state.ts';
 import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
 import { createFileStore, type FileStore } from '@dualclass/recorder/storage';
@@ -58,6 +59,8 @@ export async function startSignaling(
     /** A database the caller opened (and closes); by default one is opened from the config and closed with the server. */
     database?: Database;
     files?: FileStore;
+    /** Rate limiters (requests per user, chat, reactions, ICE restarts); in memory by default, redisLimiters to share them. */
+    limiters?: LimiterFactory;
   } = {},
 ): Promise<SignalingServer> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'signaling' } });
@@ -97,11 +100,16 @@ export async function startSignaling(
   sfu.placeBy((lessonId, participantId) => lessons.registry.get(lessonId)?.participant(participantId)?.info.role ?? 'master_teacher');
   const stage = new StageService(lessons, broadcast, timeline, config.stageLimit);
   // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
-  const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: shared.interactionStore });
+  const limiters = options.limiters ?? memoryLimiters;
+  const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: shared.interactionStore, limiters });
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
   const recording =
     recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
-  const dispatcher = new Dispatcher(createHandlers({ lessons, stage, timeline, sfu: sfu.api, interaction, recording }), log);
+  const dispatcher = new Dispatcher(
+    createHandlers({ lessons, stage, timeline, sfu: sfu.api, interaction, recording, limiters, tokens, turn: config.turn }),
+    log,
+    limiters(DEFAULT_REQUEST_LIMIT),
+  );
   acceptParticipants(io, { tokens, lessons, dispatcher, log });
   const whipTokens = new WhipTokens(config.jwtSecret);
   const metrics = createMetricsRegistry();

@@ -4,22 +4,20 @@ import { AttendanceService } from './attendance-service.ts';
 import { ChatService } from './chat-service.ts';
 import { CommentService } from './comment-service.ts';
 import type { InteractionContext } from './context.ts';
-import { memoryLimiter, type FloodLimiter } from './flood-limit.ts';
+import { memoryLimiters, type LimiterFactory } from './flood-limit.ts';
 import { MasterMessageService } from './master-message-service.ts';
 import { QuizService } from './quiz-service.ts';
 import { ReactionService } from './reaction-service.ts';
 
 export type { InteractionContext, LiveLessons } from './context.ts';
-export type { FloodLimiter } from './flood-limit.ts';
+export type { FloodLimiter, LimiterFactory } from './flood-limit.ts';
 export { InMemoryInteractionStore, type InteractionStore, type QuizAnswerRecord } from './interaction-store.ts';
 export type { QuizReport } from './quiz-service.ts';
 export { AttendanceService, ChatService, CommentService, MasterMessageService, QuizService, ReactionService };
 
 export interface InteractionsOptions extends InteractionContext {
-  /** Per-participant chat flood limit; default 5 messages per 10 s in memory (pass a RateLimiterRedis to share it). */
-  chatLimiter?: FloodLimiter;
-  /** Per-participant reaction limit; default 10 per 5 s. */
-  reactionLimiter?: FloodLimiter;
+  /** Makes the per-participant chat (5 per 10 s) and reaction (10 per 5 s) limits; in memory by default. */
+  limiters?: LimiterFactory;
   /** Live quiz results are pushed at most once per this interval per quiz; default 250 ms. */
   resultsIntervalMs?: number;
 }
@@ -38,11 +36,11 @@ export class Interactions implements InteractionSnapshotSource {
   readonly #ctx: InteractionContext;
 
   constructor(options: InteractionsOptions) {
-    const { chatLimiter, reactionLimiter, resultsIntervalMs, ...ctx } = options;
+    const { limiters = memoryLimiters, resultsIntervalMs, ...ctx } = options;
     this.#ctx = ctx;
     this.quizzes = new QuizService(ctx, { resultsIntervalMs: resultsIntervalMs ?? 250 });
-    this.chat = new ChatService(ctx, chatLimiter ?? memoryLimiter(5, 10, 'chat'));
-    this.reactions = new ReactionService(ctx, reactionLimiter ?? memoryLimiter(10, 5, 'reaction'));
+    this.chat = new ChatService(ctx, limiters({ points: 5, durationSeconds: 10, keyPrefix: 'chat' }));
+    this.reactions = new ReactionService(ctx, limiters({ points: 10, durationSeconds: 5, keyPrefix: 'reaction' }));
     this.messages = new MasterMessageService(ctx);
     this.attendance = new AttendanceService(ctx);
     this.comments = new CommentService(ctx);

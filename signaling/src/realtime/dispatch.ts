@@ -1,5 +1,4 @@
 import type { Socket } from 'socket.io';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import {
   ClassroomError,
   MAX_EVENT_PAYLOAD_BYTES,
@@ -16,12 +15,16 @@ import {
 } from '@dualclass/protocol';
 import type { Logger } from 'pino';
 import type { LiveParticipant } from '../lessons/live-lesson.ts';
+import { consumeOrRefuse, memoryLimiters, type FloodLimiter } from '../interaction/flood-limit.ts';
+import type { TokenExpiry } from './token-expiry.ts';
 
 export interface SocketSession {
   claims: JoinTokenClaims;
   socket: Socket;
   /** Set by `lesson:join`; every other request needs it. */
   participant: LiveParticipant | undefined;
+  /** Ends the connection when the join token runs out; `session:refresh` moves it. */
+  expiry: TokenExpiry;
 }
 
 export type Handler<N extends ClientRequestName> = (session: SocketSession, request: RequestOf<N>) => Promise<ResponseOf<N>>;
@@ -29,6 +32,13 @@ export type HandlerMap = { [N in ClientRequestName]: Handler<N> };
 
 /** Events a session may send before it has joined. */
 const BEFORE_JOIN = new Set<ClientRequestName>(['lesson:join']);
+
+/** Own keys only: an event named `constructor` or `__proto__` is not a request. */
+function isRequestName(event: unknown): event is ClientRequestName {
+  return typeof event === 'string' && Object.hasOwn(clientRequests, event);
+}
+
+export const DEFAULT_REQUEST_LIMIT = { points: 50, durationSeconds: 1, keyPrefix: 'requests' };
 
 export function payloadBytes(payload: unknown): number {
   try {
@@ -46,63 +56,57 @@ export function payloadBytes(payload: unknown): number {
 export type RequestObserver = (event: ClientRequestName | 'unknown', result: 'ok' | ErrorCode, seconds: number) => void;
 
 export class Dispatcher {
-  readonly #limiter: RateLimiterMemory;
   readonly #observers: RequestObserver[] = [];
 
   constructor(
     private readonly handlers: HandlerMap,
     private readonly log: Logger,
-    limits: { eventsPerSecond: number } = { eventsPerSecond: 50 },
-  ) {
-    this.#limiter = new RateLimiterMemory({ points: limits.eventsPerSecond, duration: 1 });
-  }
+    /** Requests per user (join token subject), known or not; in memory unless the server is given shared limiters. */
+    private readonly limiter: FloodLimiter = memoryLimiters(DEFAULT_REQUEST_LIMIT),
+  ) {}
 
   onSettled(observer: RequestObserver): void {
     this.#observers.push(observer);
   }
 
   attach(session: SocketSession): void {
-    const { socket } = session;
-    for (const name of Object.keys(clientRequests) as ClientRequestName[]) {
-      socket.on(name, (payload: unknown, ack: unknown) => void this.#dispatch(session, name, payload, ack));
-    }
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (event in clientRequests) return;
-      const ack = args.at(-1);
-      this.log.debug({ event }, 'unknown event');
-      if (typeof ack === 'function') ack({ ok: false, error: toWireError(new ClassroomError('BAD_REQUEST', 'unknown event')) });
-    });
+    // One listener for every inbound event, known or not: each one that carries an ack callback gets exactly one
+    // answer, and all of them count against the sender's budget.
+    session.socket.onAny((event: unknown, ...args: unknown[]) => void this.#dispatch(session, event, args));
   }
 
-  async #dispatch(session: SocketSession, name: ClientRequestName, payload: unknown, ack: unknown): Promise<void> {
+  async #dispatch(session: SocketSession, event: unknown, args: unknown[]): Promise<void> {
+    // socket.io passes the ack callback last; nothing that arrives over the wire is a function otherwise.
+    const ack = args.at(-1);
     if (typeof ack !== 'function') {
       // Requests are acknowledged by contract; without a callback there is nobody to answer.
-      this.log.debug({ event: name }, 'request without ack ignored');
+      this.log.debug({ event }, 'event without ack ignored');
       return;
     }
     const started = performance.now();
     const reply = (res: Ack<unknown>) => {
       (ack as (res: Ack<unknown>) => void)(res);
       const seconds = (performance.now() - started) / 1000;
-      for (const observe of this.#observers) observe(name, res.ok ? 'ok' : res.error.code, seconds);
+      for (const observe of this.#observers) observe(isRequestName(event) ? event : 'unknown', res.ok ? 'ok' : res.error.code, seconds);
     };
     try {
-      const data = await this.#run(session, name, payload);
+      const data = await this.#run(session, event, args.slice(0, -1));
       reply({ ok: true, data });
     } catch (err) {
       const error = toWireError(err);
-      if (error.code === 'INTERNAL') this.log.error({ err, event: name }, 'handler failed');
+      if (error.code === 'INTERNAL') this.log.error({ err, event }, 'handler failed');
       reply({ ok: false, error });
     }
   }
 
-  async #run<N extends ClientRequestName>(session: SocketSession, name: N, payload: unknown): Promise<ResponseOf<N>> {
-    await this.#limiter.consume(session.claims.sub).catch((res: unknown) => {
-      if (res instanceof RateLimiterRes) {
-        throw new ClassroomError('RATE_LIMITED', 'too many requests', { retryAfter: Math.ceil(res.msBeforeNext / 1000) });
-      }
-      throw res;
-    });
+  async #run(session: SocketSession, event: unknown, payloads: unknown[]): Promise<unknown> {
+    await consumeOrRefuse(this.limiter, session.claims.sub, 'requests');
+    if (!isRequestName(event)) throw new ClassroomError('BAD_REQUEST', 'unknown event');
+    if (payloads.length > 1) throw new ClassroomError('BAD_REQUEST', 'a request carries one payload');
+    return this.#request(session, event, payloads[0]);
+  }
+
+  async #request<N extends ClientRequestName>(session: SocketSession, name: N, payload: unknown): Promise<ResponseOf<N>> {
     if (payloadBytes(payload) > MAX_EVENT_PAYLOAD_BYTES) throw new ClassroomError('BAD_REQUEST', 'payload too large');
     const def = clientRequests[name];
     const anyOf: readonly Permission[] = typeof def.permission === 'string' ? [def.permission] : def.permission;

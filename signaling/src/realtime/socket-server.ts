@@ -14,8 +14,14 @@ import type { JoinTokens } from '../auth/join-tokens.ts';
 import type { LessonService } from '../lessons/lesson-service.ts';
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Dispatcher, SocketSession } from './dispatch.ts';
+import { TokenExpiry } from './token-expiry.ts';
 
-export type ClassroomServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { claims: JoinTokenClaims }>;
+export type ClassroomServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  { claims: JoinTokenClaims; /** The presented token's `exp` (seconds). */ tokenExp: number }
+>;
 
 export function createSocketServer(http: HttpServer, origins: OriginPolicy): ClassroomServer {
   return new Server(http, {
@@ -44,6 +50,7 @@ export function acceptParticipants(
       }
       await deps.lessons.admit(claims);
       socket.data.claims = claims;
+      socket.data.tokenExp = claims.exp;
       next();
     } catch (err) {
       const wire = toWireError(err);
@@ -52,9 +59,23 @@ export function acceptParticipants(
   });
 
   io.on('connection', (socket) => {
-    const session: SocketSession = { claims: socket.data.claims, socket, participant: undefined };
+    const session: SocketSession = {
+      claims: socket.data.claims,
+      socket,
+      participant: undefined,
+      // A connection outliving its token would outlive a revocation by TTL; the client refreshes before this fires.
+      // The participant leaves (no resume grace): its token cannot bring it back.
+      expiry: new TokenExpiry(socket.data.tokenExp, () => {
+        deps.log.info({ participantId: session.claims.sub }, 'join token expired, closing session');
+        socket.emit('session:closed', { reason: 'token_expired' });
+        const participant = session.participant;
+        if (participant && !participant.closed && participant.isBoundTo(socket.id)) deps.lessons.leave(participant);
+        socket.disconnect(true);
+      }),
+    };
     deps.dispatcher.attach(session);
     socket.on('disconnect', (reason) => {
+      session.expiry.stop();
       deps.log.debug({ participantId: session.claims.sub, reason }, 'socket disconnected');
       const participant = session.participant;
       // A participant another socket took over (a resume) is not this socket's to end.

@@ -2,8 +2,10 @@ import { ClassroomError, type Participant, type ResponseOf } from '@dualclass/pr
 import type { SfuApi } from '../../media/sfu-cluster.ts';
 import type { LessonService } from '../../lessons/lesson-service.ts';
 import type { StageService } from '../../lessons/stage-service.ts';
-import type { Interactions } from '../../interaction/index.ts';
+import type { Interactions, LimiterFactory } from '../../interaction/index.ts';
 import type { Timeline } from '../../timeline/timeline.ts';
+import type { JoinTokens } from '../../auth/join-tokens.ts';
+import type { TurnConfig } from '../../auth/turn-credentials.ts';
 import type { RecordingCoordinator } from '../../recording/recording-coordinator.ts';
 import type { HandlerMap, SocketSession } from '../dispatch.ts';
 
@@ -22,6 +24,12 @@ export interface HandlerDeps {
   interaction: Interactions;
   /** Absent when no recorder is configured: recording is then off. */
   recording: RecordingCoordinator | undefined;
+  /** Rate limiters of single kinds of request (ICE restarts); see flood-limit.ts. */
+  limiters: LimiterFactory;
+  /** Fresh join tokens for `session:refresh`. */
+  tokens: JoinTokens;
+  /** TURN relays whose credentials come with every WebRTC transport; undefined when none is configured. */
+  turn: TurnConfig | undefined;
 }
 
 export type HandlerGroup<K extends keyof HandlerMap> = Pick<HandlerMap, K>;

@@ -5,6 +5,7 @@ import { interactionHandlers } from './interaction.ts';
 import { lessonHandlers } from './lesson.ts';
 import { mediaHandlers } from './media.ts';
 import { recordingHandlers } from './recording.ts';
+import { sessionHandlers } from './session.ts';
 import { stageHandlers } from './stage.ts';
 
 /** Every client request's handler, grouped by domain; the type makes a missing one a compile error. */
@@ -16,5 +17,6 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
     ...interactionHandlers(deps),
     ...recordingHandlers(deps),
     ...angleHandlers(deps),
+    ...sessionHandlers(deps),
   };
 }

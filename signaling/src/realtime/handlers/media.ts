@@ -1,4 +1,5 @@
-import { consumeOrRefuse, memoryLimiter } from '../../interaction/flood-limit.ts';
+import { consumeOrRefuse } from '../../interaction/flood-limit.ts';
+import { turnCredentials } from '../../auth/turn-credentials.ts';
 import type { HandlerDeps, HandlerGroup } from './deps.ts';
 import { joined } from './deps.ts';
 
@@ -16,9 +17,9 @@ type MediaRequests =
   | 'media:setPreferredLayers'
   | 'health:report';
 
-export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGroup<MediaRequests> {
+export function mediaHandlers({ lessons, stage, sfu, limiters, turn }: HandlerDeps): HandlerGroup<MediaRequests> {
   // A client on a flapping link would otherwise restart ICE in a loop; a few per half minute is plenty.
-  const iceRestarts = memoryLimiter(4, 30, 'ice-restart');
+  const iceRestarts = limiters({ points: 4, durationSeconds: 30, keyPrefix: 'ice-restart' });
   return {
     'media:getRouterRtpCapabilities': async (session) => {
       const { owner } = joined(session);
@@ -30,7 +31,8 @@ export function mediaHandlers({ lessons, stage, sfu }: HandlerDeps): HandlerGrou
       await lessons.requireLive(owner.lessonId);
       // Idempotent; the lesson's router may not exist yet if nobody asked for its capabilities.
       await sfu.call('router.ensure', { lessonId: owner.lessonId });
-      return sfu.call('transport.createWebRtc', { ...owner, direction: req.direction });
+      const info = await sfu.call('transport.createWebRtc', { ...owner, direction: req.direction });
+      return turn ? { ...info, iceServers: [turnCredentials(turn, owner.participantId)] } : info;
     },
     'media:connectTransport': async (session, req) => {
       await sfu.call('transport.connect', { ...joined(session).owner, ...req });
