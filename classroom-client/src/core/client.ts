@@ -46,6 +46,7 @@ import {
 } from './model.ts';
 import { ownPublication } from './selectors.ts';
 import { SignalingChannel } from './signaling.ts';
+import { TokenRefresher } from './token-refresh.ts';
 import { initialConnectionState, isTerminal, reduceConnection, type ConnectionEvent, type ConnectionState } from './state.ts';
 import { noLayerCap, observeLargeVideo } from './layer-cap.ts';
 import { isStarved, notStarved, observeCounters } from './starvation.ts';
@@ -159,6 +160,11 @@ export class ClassroomClient {
   #joinAttempt = 0;
   /** From the last join's answer: lets the next connection take this participant over (stage, hand, media kept). */
   #resumeKey: string | undefined;
+  /** Keeps the join token fresh for reconnects in lessons longer than its life. */
+  readonly #tokenRefresh = new TokenRefresher({
+    refresh: () => this.request('session:refresh', {}),
+    onToken: (token) => this.#signaling.setToken(token),
+  });
   #iceRecovery: IceRecovery | undefined;
   #labels = { camera: 'camera', microphone: 'microphone' };
   #closed = false;
@@ -209,6 +215,7 @@ export class ClassroomClient {
       lessonId: options.lessonId,
     });
     this.#wireSignaling();
+    this.#tokenRefresh.start(options.token);
     this.local.events.on('change', () => this.#changed());
     this.local.events.on('track', (kind, track) => void this.#replaceTrack(kind, track));
   }
@@ -1214,6 +1221,7 @@ export class ClassroomClient {
 
   /** Stops everything after an ended lesson or a dead link: no reconnect loop. */
   #shutdown(): void {
+    this.#tokenRefresh.stop();
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#reactionTimer);
     clearTimeout(this.#healthFlush);

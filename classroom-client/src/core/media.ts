@@ -61,6 +61,8 @@ function toTransportOptions(info: WebRtcTransportInfo): ms.TransportOptions {
       asMediasoup<ms.IceCandidate>({ ...c, address: typeof c['address'] === 'string' ? c['address'] : c.ip }),
     ),
     dtlsParameters: asMediasoup<ms.DtlsParameters>(info.dtlsParameters),
+    // TURN relays with time-limited credentials, when the server has them: the path out of networks that block UDP.
+    ...(info.iceServers?.length ? { iceServers: info.iceServers } : {}),
   };
 }
 

@@ -66,12 +66,15 @@ export class SignalingChannel {
   readonly events = new TypedEmitter<SignalingEvents>();
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly #timeoutMs: number;
+  /** socket.io reads this object on every (re)connect, so a refreshed token goes out with the next handshake. */
+  readonly #auth: { token: string; lessonId?: string };
   #closed = false;
 
   constructor(options: SignalingOptions) {
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const auth: { token: string; lessonId?: string } = { token: options.token };
     if (options.lessonId) auth.lessonId = options.lessonId;
+    this.#auth = auth;
     this.#socket = io(options.url, {
       path: '/socket.io',
       transports: ['websocket'],
@@ -113,6 +116,11 @@ export class SignalingChannel {
 
   connect(): void {
     if (!this.#closed) this.#socket.connect();
+  }
+
+  /** The join token later handshakes present (after `session:refresh`); the open connection is unaffected. */
+  setToken(token: string): void {
+    this.#auth.token = token;
   }
 
   /**
