@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson, Participant } from '@dualclass/protocol';
 import { startStack, type Stack } from '../../infra/src/stack.ts';
 import { collect, next, ok, request, TestParticipants, type ClientSocket } from './testing/participants.ts';
+import { videoParams } from './testing/media-params.ts';
 
 /*
  * A dropped connection is not a departure: the participant is kept (stage, hand, media at the SFU) for a grace
@@ -14,13 +15,6 @@ let lesson: Lesson;
 let classroomId: string;
 
 type JoinData = { self: Participant; resumeKey: string; resumed: { consumerIds: string[]; producerIds: string[] } | null; stage: { members: string[] } };
-
-const videoParams = (ssrc: number) => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}` },
-});
 
 /** Like a Wi-Fi drop: the connection closes under the client without a goodbye, so the server sees `transport close`. */
 function dropConnection(socket: ClientSocket): void {

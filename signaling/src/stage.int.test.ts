@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson, Publication, StageState, TimelineEvent } from '@dualclass/protocol';
 import { startStack, type Stack } from '../../infra/src/stack.ts';
 import { collect, next, ok, request, TestParticipants, type ClientSocket } from './testing/participants.ts';
+import { audioParams, videoParams } from './testing/media-params.ts';
 
 let stack: Stack;
 let people: TestParticipants;
@@ -9,18 +10,6 @@ let lesson: Lesson;
 let roomA: string;
 let roomB: string;
 
-const videoParams = (ssrc: number) => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}` },
-});
-const audioParams = (ssrc: number) => ({
-  mid: '1',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}` },
-});
 
 /** Publishes camera and mic from a socket as a browser would (the SFU accepts producers before DTLS connects). */
 async function publishCameraAndMic(socket: ClientSocket, ssrc: number) {
