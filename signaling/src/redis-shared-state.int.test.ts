@@ -53,6 +53,16 @@ describe('two signaling nodes sharing Redis', () => {
     for (const late of [lateOnA, lateOnB]) expect(late.snapshot.chat).toMatchObject({ enabled: true, recent: [sent, asked] });
   });
 
+  it('counts one user’s requests on both nodes against one budget', async () => {
+    // 50 requests per second per join token: 40 on each node would all pass if each node counted alone
+    // (a slow machine may straddle a window, so only "some were refused" is asserted).
+    const token = await onA.token(lesson.id, 'student');
+    const sockets = [await onA.connected(token), await onB.connected(token)];
+    const acks = await Promise.all(sockets.flatMap((socket) => Array.from({ length: 40 }, () => request(socket, 'no:such-event'))));
+    const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED').length;
+    expect(limited).toBeGreaterThan(0);
+  });
+
   it('picks up after Redis restarts: shared writes succeed and cross-node pushes flow again', async () => {
     const master = await onA.join(lesson.id, 'master_teacher');
     const student = await onB.join(lesson.id, 'student');

@@ -20,7 +20,7 @@ import { StageService } from './lessons/stage-service.ts';
 import { Timeline, type TimelineStore } from './timeline/timeline.ts';
 import { DbTimelineStore } from './timeline/db-timeline-store.ts';
 import { Interactions } from './interaction/index.ts';
-import { memoryLimiters, type LimiterFactory } from './interaction/flood-limit.ts';
+import type { LimiterFactory } from './interaction/flood-limit.ts';
 import { openSharedState, type SharedState } from './state/shared-state.ts';
 import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
 import { createFileStore, type FileStore } from '@dualclass/recorder/storage';
@@ -59,7 +59,7 @@ export async function startSignaling(
     /** A database the caller opened (and closes); by default one is opened from the config and closed with the server. */
     database?: Database;
     files?: FileStore;
-    /** Rate limiters (requests per user, chat, reactions, ICE restarts); in memory by default, redisLimiters to share them. */
+    /** Rate limiters (requests per user, chat, reactions, ICE restarts); by default the shared state's (Redis with REDIS_URL). */
     limiters?: LimiterFactory;
   } = {},
 ): Promise<SignalingServer> {
@@ -77,7 +77,7 @@ export async function startSignaling(
     if (applied.length) log.info({ applied, engine: database.engine }, 'database migrated');
     sfu = await connectSfu(config.sfuUrls, config.sfuRpcSecret, log);
     if (config.recorder) recorder = await RpcClient.connect(recorderService, config.recorder.url, config.recorder.secret, { timeoutMs: 10_000 });
-    // Interaction records and broadcasts: in this process, or in Redis when REDIS_URL is set.
+    // Interaction records, rate limits and broadcasts: in this process, or in Redis when REDIS_URL is set.
     shared = await openSharedState(config.redisUrl, log);
   } catch (err) {
     sfu?.close();
@@ -100,7 +100,7 @@ export async function startSignaling(
   sfu.placeBy((lessonId, participantId) => lessons.registry.get(lessonId)?.participant(participantId)?.info.role ?? 'master_teacher');
   const stage = new StageService(lessons, broadcast, timeline, config.stageLimit);
   // Quiz, chat, attendance and comments; its constructor is owned by interaction/.
-  const limiters = options.limiters ?? memoryLimiters;
+  const limiters = options.limiters ?? shared.limiters;
   const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: shared.interactionStore, limiters });
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
   const recording =
