@@ -22,14 +22,18 @@ import { DbTimelineStore } from './timeline/db-timeline-store.ts';
 import { Interactions } from './interaction/index.ts';
 import type { LimiterFactory } from './interaction/flood-limit.ts';
 import { openSharedState, type SharedState } from './state/shared-state.ts';
-import { acceptParticipants, createSocketServer } from './realtime/socket-server.ts';
+import { acceptParticipants, createSocketServer, endSession } from './realtime/socket-server.ts';
+import { SessionRouting } from './cluster/session-routing.ts';
+import { attachParticipant } from './realtime/handlers/lesson.ts';
+import { ownerOperations } from './cluster/owner-operations.ts';
+import { TokenExpiry } from './realtime/token-expiry.ts';
 import { createFileStore, type FileStore } from '@dualclass/recorder/storage';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { LibraryService } from './library/library-service.ts';
 import { LibraryTokens } from './library/library-tokens.ts';
 import { libraryApi } from './library/library-api.ts';
-import { recorderService } from '@dualclass/protocol';
+import { recorderService, type CreateIngest } from '@dualclass/protocol';
 import { RpcClient } from '@dualclass/protocol/rpc-client';
 import { RecordingCoordinator, type RecorderClient } from './recording/recording-coordinator.ts';
 import { createMetricsRegistry, opsHandler } from '@dualclass/protocol/ops';
@@ -110,13 +114,39 @@ export async function startSignaling(
     log,
     limiters(DEFAULT_REQUEST_LIMIT),
   );
-  acceptParticipants(io, { tokens, lessons, dispatcher, log });
+  const routing = new SessionRouting({
+    owners: shared.owners,
+    bus: shared.bus,
+    io,
+    log: log.child({ component: 'session-routing' }),
+    answer: (session, event, payloads) => dispatcher.answer(session, event, payloads),
+    ended: (session, reason) => endSession(lessons, session, reason),
+    // The socket's own node keeps its token deadline; the owner's stand-in never expires by itself.
+    restoredParticipant: (claims, socketId) => {
+      const participant = lessons.registry.get(claims.lessonId)?.participant(claims.sub);
+      return participant && !participant.closed && participant.socketId === socketId ? participant : undefined;
+    },
+    rebind: async (session, participant) => {
+      await attachParticipant(session, participant);
+      lessons.updateParticipant(participant, { connection: 'connected' });
+    },
+    standIn: (claims, socket) => ({ claims, socket, participant: undefined, expiry: new TokenExpiry(Number.POSITIVE_INFINITY, () => undefined) }),
+  });
+  acceptParticipants(io, { tokens, lessons, dispatcher, routing, log });
+  // Changes to a live lesson that come over HTTP run where its sockets' requests run.
+  const lessonOps = ownerOperations(shared.owners, shared.bus, {
+    start: (lessonId: string) => lessons.start(lessonId),
+    end: (lessonId: string) => lessons.end(lessonId),
+    createIngest: (lessonId: string, input: CreateIngest) => lessons.createIngest(lessonId, input),
+  });
+  lessons.onLessonEnd((lessonId) => void shared!.owners.release(lessonId));
+  const kept = shared.keepLessons(lessons, sfu);
   const whipTokens = new WhipTokens(config.jwtSecret);
   const metrics = createMetricsRegistry();
   registerSignalingMetrics(metrics, { lessons, io, dispatcher });
   const readiness = signalingReadiness({ sfu: sfu.api, database, recorder, extra: shared.readiness, log });
   const app = createApp({
-    api: restApi({ store, lessons, tokens, timeline, quizzes: interaction.quizzes, whipTokens, publicUrl: config.publicUrl }),
+    api: restApi({ store, lessons: lessonOps, tokens, timeline, quizzes: interaction.quizzes, whipTokens, publicUrl: config.publicUrl }),
     whip: whipApi(new WhipIngests(lessons, whipTokens)),
     adminGuard: requireAdmin(config.adminApiKey),
     library: libraryApi({ library, files, tokens: libraryTokens, adminApiKey: config.adminApiKey, maxUploadBytes: config.libraryMaxUploadBytes }),
@@ -143,8 +173,15 @@ export async function startSignaling(
     library,
     libraryTokens,
     files,
+    /**
+     * Stops this node. Alone, it ends its lessons' live state (and their media). In a cluster it hands them over
+     * instead: their latest state is saved and their leases released, so the next request from any participant
+     * makes another node take each lesson on, media untouched; the sockets here reconnect elsewhere and resume.
+     */
     async close() {
-      for (const live of lessons.registry.all()) live.close();
+      kept.stop();
+      if (shared.bus) await kept.saveAll();
+      else for (const live of lessons.registry.all()) live.close();
       await io.close();
       sfu.close();
       recorder?.close();

@@ -72,29 +72,30 @@ describe('node bus', () => {
     await Promise.all(conns.map(ready));
     const a = await NodeBus.start(conns[0]!, conns[1]!, 'bus-a', log);
     const b = await NodeBus.start(conns[2]!, conns[3]!, 'bus-b', log);
-    b.onRequest(async (body, from) => {
+    b.onRequest('math', async (body, from) => {
       const { n } = body as { n: number };
       if (n < 0) throw new ClassroomError('BAD_REQUEST', 'negative');
       return { doubled: n * 2, from };
     });
     const notices: unknown[] = [];
-    b.onNotice((body) => notices.push(body));
+    b.onNotice('hello', (body) => notices.push(body));
 
-    expect(await a.request('bus-b', { n: 21 })).toEqual({ doubled: 42, from: 'bus-a' });
-    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => a.request('bus-b', { n: i })));
+    expect(await a.request('bus-b', 'math', { n: 21 })).toEqual({ doubled: 42, from: 'bus-a' });
+    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => a.request('bus-b', 'math', { n: i })));
     expect(many.map((m) => (m as { doubled: number }).doubled)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
-    expect(await codeOf(a.request('bus-b', { n: -1 }))).toBe('BAD_REQUEST');
+    expect(await codeOf(a.request('bus-b', 'math', { n: -1 }))).toBe('BAD_REQUEST');
 
-    expect(await a.notify('bus-b', { hello: 1 })).toBe(true);
+    expect(await a.notify('bus-b', 'hello', { hello: 1 })).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(notices).toEqual([{ hello: 1 }]);
 
     const before = Date.now();
-    expect(await codeOf(a.request('bus-gone', { n: 1 }, 5_000))).toBe('UNAVAILABLE');
+    expect(await codeOf(a.request('bus-gone', 'math', { n: 1 }, 5_000))).toBe('UNAVAILABLE');
     expect(Date.now() - before).toBeLessThan(500);
 
-    b.onRequest(() => new Promise(() => undefined)); // never answers
-    expect(await codeOf(a.request('bus-b', { n: 1 }, 300))).toBe('TIMEOUT');
+    b.onRequest('math', () => new Promise(() => undefined)); // never answers
+    expect(await codeOf(a.request('bus-b', 'math', { n: 1 }, 300))).toBe('TIMEOUT');
+    expect(await codeOf(a.request('bus-b', 'nobody-handles-this', {}))).toBe('UNAVAILABLE');
     a.close();
     b.close();
   });

@@ -12,6 +12,10 @@ export interface LessonOwners {
   readonly nodeId: string;
   /** The owner, claiming the lesson for this node if nobody holds it. */
   ownerOf(lessonId: string): Promise<string>;
+  /** Whether this node holds the lesson now. */
+  owns(lessonId: string): boolean;
+  /** Claims a lesson whose owner is known to be gone (it no longer listens); resolves with the owner after. */
+  takeOver(lessonId: string, from: string): Promise<string>;
   /** Lets go of a lesson this node owns (it ended, or the node drains). */
   release(lessonId: string): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +26,12 @@ export class SingleNodeOwners implements LessonOwners {
   async ownerOf(): Promise<string> {
     return this.nodeId;
   }
+  owns(): boolean {
+    return true;
+  }
+  async takeOver(): Promise<string> {
+    return this.nodeId;
+  }
   async release(): Promise<void> {}
   async close(): Promise<void> {}
 }
@@ -30,6 +40,7 @@ const ownerKey = (lessonId: string) => `dualclass:lesson:${lessonId}:owner`;
 
 // Renews the lease only while we still hold it: a node that lost it (paused past the lease) must not take it back.
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
@@ -38,7 +49,11 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  */
 export class RedisLessonOwners extends EventEmitter<{ lost: [lessonId: string] }> implements LessonOwners {
   readonly #owned = new Set<string>();
+  /** Claims whose `onClaim` is still running: requests for the lesson wait for it. */
+  readonly #claiming = new Map<string, Promise<string>>();
   readonly #timer: NodeJS.Timeout;
+  /** Runs when this node takes a lesson on (restores its saved live state) before any request for it runs here. */
+  onClaim: (lessonId: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -52,17 +67,46 @@ export class RedisLessonOwners extends EventEmitter<{ lost: [lessonId: string] }
   }
 
   async ownerOf(lessonId: string): Promise<string> {
+    const claiming = this.#claiming.get(lessonId);
+    if (claiming) return claiming;
     if (this.#owned.has(lessonId)) return this.nodeId;
     const key = ownerKey(lessonId);
     const claimed = await orUnavailable(this.redis.set(key, this.nodeId, 'PX', this.leaseMs, 'NX'));
-    if (claimed === 'OK') {
-      this.#owned.add(lessonId);
-      this.log.info({ lessonId }, 'lesson owned by this node');
-      return this.nodeId;
-    }
+    if (claimed === 'OK') return this.#claimed(lessonId);
     const owner = await orUnavailable(this.redis.get(key));
     // Released between our SET and GET: try once more rather than answer with nobody.
     return owner ?? this.ownerOf(lessonId);
+  }
+
+  owns(lessonId: string): boolean {
+    return this.#owned.has(lessonId) && !this.#claiming.has(lessonId);
+  }
+
+  async takeOver(lessonId: string, from: string): Promise<string> {
+    const claiming = this.#claiming.get(lessonId);
+    if (claiming) return claiming;
+    const taken = await orUnavailable(this.redis.eval(TAKE_OVER, 1, ownerKey(lessonId), from, this.nodeId, String(this.leaseMs)));
+    if (taken === 1) {
+      this.log.warn({ lessonId, from }, 'took over a lesson from a node that is gone');
+      return this.#claimed(lessonId);
+    }
+    return this.ownerOf(lessonId);
+  }
+
+  #claimed(lessonId: string): Promise<string> {
+    this.#owned.add(lessonId);
+    this.log.info({ lessonId }, 'lesson owned by this node');
+    const claiming = this.onClaim(lessonId)
+      .then(() => this.nodeId)
+      .catch(async (err: unknown) => {
+        // Without its saved state this node must not run the lesson: let another node (or a retry) claim it.
+        this.log.error({ err, lessonId }, 'could not take the lesson on');
+        await this.release(lessonId);
+        throw err;
+      })
+      .finally(() => this.#claiming.delete(lessonId));
+    this.#claiming.set(lessonId, claiming);
+    return claiming;
   }
 
   async release(lessonId: string): Promise<void> {

@@ -13,22 +13,29 @@ import { orUnavailable } from '../state/redis-command.ts';
 
 const channel = (nodeId: string) => `dualclass:node:${nodeId}`;
 
+/** The target node does not listen on the bus: it is gone (crashed, or shut down). */
+export class NodeGoneError extends ClassroomError {
+  constructor(readonly nodeId: string) {
+    super('UNAVAILABLE', `node ${nodeId} is not listening`);
+  }
+}
+
 const EnvelopeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('request'), id: z.string(), from: z.string(), body: z.unknown() }),
-  z.object({ kind: z.literal('notice'), from: z.string(), body: z.unknown() }),
+  z.object({ kind: z.literal('request'), topic: z.string(), id: z.string(), from: z.string(), body: z.unknown() }),
+  z.object({ kind: z.literal('notice'), topic: z.string(), from: z.string(), body: z.unknown() }),
   z.object({ kind: z.literal('reply'), id: z.string(), body: z.unknown() }),
   z.object({ kind: z.literal('failure'), id: z.string(), error: WireErrorSchema }),
 ]);
 type Envelope = z.infer<typeof EnvelopeSchema>;
 
 export type BusHandler = (body: unknown, from: string) => Promise<unknown>;
+export type NoticeHandler = (body: unknown, from: string) => void;
 
 export class NodeBus {
   readonly #pending = new Map<string, { resolve: (body: unknown) => void; reject: (err: ClassroomError) => void; timer: NodeJS.Timeout }>();
-  #onRequest: BusHandler = async () => {
-    throw new ClassroomError('UNAVAILABLE', 'node not ready');
-  };
-  #onNotice: (body: unknown, from: string) => void = () => undefined;
+  /** Handlers by topic: each feature (session routing, lesson operations) talks on its own. */
+  readonly #onRequest = new Map<string, BusHandler>();
+  readonly #onNotice = new Map<string, NoticeHandler>();
 
   private constructor(
     private readonly pub: Redis,
@@ -47,16 +54,16 @@ export class NodeBus {
     return bus;
   }
 
-  onRequest(handler: BusHandler): void {
-    this.#onRequest = handler;
+  onRequest(topic: string, handler: BusHandler): void {
+    this.#onRequest.set(topic, handler);
   }
 
-  onNotice(handler: (body: unknown, from: string) => void): void {
-    this.#onNotice = handler;
+  onNotice(topic: string, handler: NoticeHandler): void {
+    this.#onNotice.set(topic, handler);
   }
 
   /** UNAVAILABLE when the node is not listening (gone), TIMEOUT when it does not answer in time. */
-  async request(target: string, body: unknown, timeoutMs = 5_000): Promise<unknown> {
+  async request(target: string, topic: string, body: unknown, timeoutMs = 5_000): Promise<unknown> {
     const id = randomUUID();
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -65,17 +72,17 @@ export class NodeBus {
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
     });
-    const receivers = await this.#publish(target, { kind: 'request', id, from: this.nodeId, body }).catch((err: unknown) => {
+    const receivers = await this.#publish(target, { kind: 'request', topic, id, from: this.nodeId, body }).catch((err: unknown) => {
       this.#settle(id, undefined, err instanceof ClassroomError ? err : new ClassroomError('UNAVAILABLE', String(err)));
       return 1;
     });
-    if (receivers === 0) this.#settle(id, undefined, new ClassroomError('UNAVAILABLE', `node ${target} is not listening`));
+    if (receivers === 0) this.#settle(id, undefined, new NodeGoneError(target));
     return answer;
   }
 
   /** Fire and forget; false when nobody was listening. */
-  async notify(target: string, body: unknown): Promise<boolean> {
-    return (await this.#publish(target, { kind: 'notice', from: this.nodeId, body })) > 0;
+  async notify(target: string, topic: string, body: unknown): Promise<boolean> {
+    return (await this.#publish(target, { kind: 'notice', topic, from: this.nodeId, body })) > 0;
   }
 
   close(): void {
@@ -110,10 +117,11 @@ export class NodeBus {
       case 'failure':
         return this.#settle(envelope.id, undefined, ClassroomError.fromWire(envelope.error));
       case 'notice':
-        return this.#onNotice(envelope.body, envelope.from);
+        return this.#onNotice.get(envelope.topic)?.(envelope.body, envelope.from);
       case 'request': {
-        const { id, from } = envelope;
-        this.#onRequest(envelope.body, from).then(
+        const { id, from, topic } = envelope;
+        const handler = this.#onRequest.get(topic) ?? (async () => Promise.reject(new ClassroomError('UNAVAILABLE', `no ${topic} handler on this node`)));
+        handler(envelope.body, from).then(
           (body) => this.#publish(from, { kind: 'reply', id, body }),
           (err: unknown) => this.#publish(from, { kind: 'failure', id, error: toWireError(err) }),
         ).catch((err: unknown) => this.log.warn({ err, to: from }, 'could not send a node bus reply'));

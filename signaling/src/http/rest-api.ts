@@ -39,7 +39,8 @@ const CLASSROOM_ROLES = new Set(['local_teacher', 'classroom_device']);
 /** Management API for admins and schedulers; every route sits behind the admin guard. */
 export function restApi(deps: {
   store: LessonStore;
-  lessons: LessonService;
+  /** Routed to the lesson's owner node (cluster/owner-operations.ts). */
+  lessons: Pick<LessonService, 'start' | 'end' | 'createIngest'>;
   tokens: JoinTokens;
   timeline: Timeline;
   quizzes: Pick<QuizService, 'lessonReport'>;

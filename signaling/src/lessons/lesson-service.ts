@@ -20,6 +20,7 @@ import type { LessonStore } from './lesson-store.ts';
 import { LessonRegistry, type LiveLesson, type LiveParticipant } from './live-lesson.ts';
 import { canReceive } from './visibility.ts';
 import { consumerPriority } from './bandwidth-policy.ts';
+import type { LiveLessonSnapshot } from './live-snapshot.ts';
 
 export interface JoinSnapshot {
   self: Participant;
@@ -156,15 +157,35 @@ export class LessonService {
       .catch((err: unknown) => this.log.warn({ err }, 'could not release participant media'));
   }
 
-  #enter(live: LiveLesson, who: Pick<Participant, 'id' | 'role' | 'displayName' | 'classroomId'>): LiveParticipant {
-    const participant = live.addParticipant({
-      ...who,
-      lessonId: live.lessonId,
-      joinedAt: new Date().toISOString(),
-      connection: 'connected',
-      handRaisedAt: null,
-      onStage: false,
-    });
+  /**
+   * Puts back a lesson's live state as the node that owned it last saved it (it died or handed the lesson over):
+   * everyone is as they were, publications and consumers included, since their media lives on at the SFU. Those
+   * who spoke through a socket wait as reconnecting until their socket's session finds them again or they resume.
+   */
+  restore(snapshot: LiveLessonSnapshot): void {
+    const live = this.registry.getOrCreate(snapshot.lessonId);
+    live.directedAngle = snapshot.directedAngle;
+    for (const saved of snapshot.participants) {
+      const participant = this.#enter(live, saved.info, { resumeKey: saved.resumeKey, socketId: saved.socketId, stageSince: saved.stageSince });
+      for (const publication of saved.publications) participant.addPublication(publication);
+      for (const [consumerId, producerId] of saved.consumers) participant.consumers.set(consumerId, producerId);
+      // An encoder feed has no socket to come back through; it stays as it is.
+      if (saved.socketId !== null) this.suspend(participant);
+    }
+    this.#mediaChanged(snapshot.lessonId);
+    this.log.info({ lessonId: snapshot.lessonId, participants: snapshot.participants.length, savedAt: snapshot.savedAt }, 'lesson live state restored');
+  }
+
+  #enter(
+    live: LiveLesson,
+    who: Pick<Participant, 'id' | 'role' | 'displayName' | 'classroomId'> | Participant,
+    restored?: Parameters<LiveLesson['addParticipant']>[1],
+  ): LiveParticipant {
+    const info: Participant =
+      'joinedAt' in who
+        ? who
+        : { ...who, lessonId: live.lessonId, joinedAt: new Date().toISOString(), connection: 'connected', handRaisedAt: null, onStage: false };
+    const participant = live.addParticipant(info, restored);
     participant.on('publicationclose', (publication) => {
       this.#announce(live.lessonId, 'media:publicationRemoved', publication);
       if (live.directedAngle === publication.producerId && !live.closed) {

@@ -27,13 +27,26 @@ export class LiveParticipant extends EventEmitter<{
   /** When the participant went on stage; orders the stage. */
   stageSince = 0;
   /** Presented by the client to take this participant over after a dropped connection. */
-  readonly resumeKey = randomBytes(24).toString('base64url');
+  readonly resumeKey: string;
   #binding: ParticipantBinding | undefined;
+  /** The socket last bound, kept across a suspend and a restore on another node, so that socket's session finds us again. */
+  #socketId: string | null = null;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor(public info: Participant) {
+  constructor(
+    public info: Participant,
+    restored?: { resumeKey: string; socketId: string | null; stageSince: number },
+  ) {
     super();
+    this.resumeKey = restored?.resumeKey ?? randomBytes(24).toString('base64url');
+    this.#socketId = restored?.socketId ?? null;
+    this.stageSince = restored?.stageSince ?? 0;
+  }
+
+  /** The socket that spoke for this participant last (bound now, or before a drop). */
+  get socketId(): string | null {
+    return this.#socketId;
   }
 
   get id(): string {
@@ -59,6 +72,7 @@ export class LiveParticipant extends EventEmitter<{
     this.#graceTimer = undefined;
     const previous = this.#binding;
     this.#binding = binding;
+    this.#socketId = binding.socketId;
     if (previous && previous.socketId !== binding.socketId) previous.detach();
   }
 
@@ -106,6 +120,14 @@ export class LiveParticipant extends EventEmitter<{
     this.#publications.delete(producerId);
     this.emit('publicationclose', publication);
     return publication;
+  }
+
+  /** Lets go without a trace (another node runs the lesson now): no events, no media released, no timers left. */
+  abandon(): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    this.#closed = true;
+    this.removeAllListeners();
   }
 
   close(reason: ParticipantCloseReason): void {
@@ -162,15 +184,25 @@ export class LiveLesson extends EventEmitter<{ close: [] }> {
   }
 
   /** Adds a participant; one with the same id (same token, new tab) replaces the old one. */
-  addParticipant(info: Participant): LiveParticipant {
+  /** `restored`: the participant as another node last saved it (cluster failover), not a new arrival. */
+  addParticipant(info: Participant, restored?: ConstructorParameters<typeof LiveParticipant>[1]): LiveParticipant {
     if (this.#closed) throw new ClassroomError('INVALID_STATE', 'lesson is closed');
     this.#participants.get(info.id)?.close('replaced');
-    const participant = new LiveParticipant(info);
+    const participant = new LiveParticipant(info, restored);
     this.#participants.set(info.id, participant);
     participant.once('close', () => {
       if (this.#participants.get(info.id) === participant) this.#participants.delete(info.id);
     });
     return participant;
+  }
+
+  /** This node no longer runs the lesson (another node took it over): drop it here, touching nothing shared. */
+  abandon(): void {
+    if (this.#closed) return;
+    for (const p of this.participants) p.abandon();
+    this.#participants.clear();
+    this.#closed = true;
+    this.emit('close');
   }
 
   close(): void {

@@ -1,12 +1,15 @@
 import { SfuClient } from '@dualclass/sfu-server/client';
 import type { Logger } from 'pino';
-import { SfuCluster, type SfuApi } from './sfu-cluster.ts';
+import { SfuCluster, type Placement, type SfuApi } from './sfu-cluster.ts';
 import type { Role } from '@dualclass/protocol';
 
 export interface SfuConnection {
   api: SfuApi;
   /** Tells a cluster where each participant belongs (a single node ignores it). */
   placeBy(roleOf: (lessonId: string, participantId: string) => Role | undefined): void;
+  /** A lesson's media placement over several nodes (null on one node), saved and restored with its live state. */
+  exportLesson(lessonId: string): Placement | null;
+  importLesson(lessonId: string, placement: Placement): void;
   close(): void;
 }
 
@@ -20,11 +23,17 @@ export async function connectSfu(urls: readonly string[], secret: string, log: L
     throw failed.reason;
   }
   const close = () => clients.forEach((client) => client.close());
-  if (clients.length === 1) return { api: clients[0]!, placeBy: () => undefined, close };
+  if (clients.length === 1) return { api: clients[0]!, placeBy: () => undefined, exportLesson: () => null, importLesson: () => undefined, close };
   const cluster = new SfuCluster(
     clients.map((client, i) => ({ id: `sfu${i}`, client })),
     log.child({ component: 'sfu-cluster' }),
   );
   log.info({ nodes: urls.length }, 'media spread over several SFU nodes');
-  return { api: cluster, placeBy: (roleOf) => cluster.placeBy(roleOf), close };
+  return {
+    api: cluster,
+    placeBy: (roleOf) => cluster.placeBy(roleOf),
+    exportLesson: (lessonId) => cluster.exportLesson(lessonId),
+    importLesson: (lessonId, placement) => cluster.importLesson(lessonId, placement),
+    close,
+  };
 }

@@ -1,6 +1,7 @@
 import { ClassroomError, type Role, type SfuNotification, type SfuNotificationName, type SfuRpcMethod, type SfuRpcParams, type SfuRpcResult } from '@dualclass/protocol';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 
 /**
  * Several SFU nodes behind the one `call`/`on` interface signaling already speaks to a single SFU. A lesson has a
@@ -9,6 +10,15 @@ import type { Logger } from 'pino';
  * node, the producer is first cascaded there over a pipe link (sfu-server's `pipe.*`), once per node; pauses and
  * closes of the origin follow to the copies.
  */
+
+/** Where a lesson's media is, as data: saved with the lesson's live state so another signaling node can carry on. */
+export const PlacementSchema = z.object({
+  home: z.string().nullable(),
+  participants: z.array(z.tuple([z.string(), z.string()])),
+  producers: z.array(z.tuple([z.string(), z.string()])),
+  copies: z.array(z.tuple([z.string(), z.array(z.string())])),
+});
+export type Placement = z.infer<typeof PlacementSchema>;
 
 export interface SfuNode {
   /** Stable name, used in link ids (letters, digits, `_.:-`). */
@@ -239,6 +249,41 @@ export class SfuCluster implements SfuApi {
       for (const k of map.keys()) if (k.startsWith(prefix)) map.delete(k);
     }
     this.#home.delete(lessonId);
+  }
+
+  /** The lesson's placement, to save with its live state. */
+  exportLesson(lessonId: string): Placement {
+    const prefix = key(lessonId, '');
+    const strip = (k: string) => k.slice(prefix.length);
+    const within = <V>(map: Map<string, V>) => [...map].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [strip(k), v] as const);
+    return {
+      home: this.#home.get(lessonId)?.id ?? null,
+      participants: within(this.#placement).map(([id, node]) => [id, node.id]),
+      producers: within(this.#origin).map(([id, node]) => [id, node.id]),
+      copies: within(this.#copies).map(([id, nodes]) => [id, [...nodes].map((n) => n.id)]),
+    };
+  }
+
+  /** Takes over a placement another signaling node saved; media keeps flowing where it is, nothing is re-piped. */
+  importLesson(lessonId: string, placement: Placement): void {
+    const byId = new Map(this.#nodes.map((n) => [n.id, n]));
+    const node = (id: string) => byId.get(id);
+    const home = placement.home ? node(placement.home) : undefined;
+    if (home) this.#home.set(lessonId, home);
+    for (const [id, n] of placement.participants) if (node(n)) this.#placement.set(key(lessonId, id), node(n)!);
+    for (const [id, n] of placement.producers) if (node(n)) this.#origin.set(key(lessonId, id), node(n)!);
+    for (const [producerId, ids] of placement.copies) {
+      const copies = new Set(ids.flatMap((id) => (node(id) ? [node(id)!] : [])));
+      this.#copies.set(key(lessonId, producerId), copies);
+      const origin = this.#origin.get(key(lessonId, producerId));
+      for (const copy of copies) {
+        this.#piping.set(key(lessonId, producerId, copy.id), Promise.resolve());
+        if (origin) {
+          const [x, y] = [origin, copy].sort((p, q) => p.id.localeCompare(q.id)) as [SfuNode, SfuNode];
+          this.#links.set(key(lessonId, `${x.id}.${y.id}`), Promise.resolve(`${x.id}.${y.id}`));
+        }
+      }
+    }
   }
 
   #emit<N extends SfuNotificationName>(name: N, data: SfuNotification<N>): void {

@@ -17,10 +17,12 @@ import type { Logger } from 'pino';
 import type { LiveParticipant } from '../lessons/live-lesson.ts';
 import { consumeOrRefuse, memoryLimiters, type FloodLimiter } from '../interaction/flood-limit.ts';
 import type { TokenExpiry } from './token-expiry.ts';
+import type { SessionSocket } from '../cluster/session-routing.ts';
 
 export interface SocketSession {
   claims: JoinTokenClaims;
-  socket: Socket;
+  /** The participant's socket: connected to this node, or to another one (cluster/session-routing.ts). */
+  socket: SessionSocket;
   /** Set by `lesson:join`; every other request needs it. */
   participant: LiveParticipant | undefined;
   /** Ends the connection when the join token runs out; `session:refresh` moves it. */
@@ -69,13 +71,26 @@ export class Dispatcher {
     this.#observers.push(observer);
   }
 
-  attach(session: SocketSession): void {
+  /**
+   * Listens to a socket connected here. `answer` runs each request: this dispatcher's own by default, or a router
+   * that sends it to the node owning the lesson.
+   */
+  attach(
+    socket: Socket,
+    session: SocketSession,
+    answer: (session: SocketSession, event: unknown, payloads: unknown[]) => Promise<Ack<unknown>> = (s, e, p) => this.answer(s, e, p),
+  ): void {
     // One listener for every inbound event, known or not: each one that carries an ack callback gets exactly one
     // answer, and all of them count against the sender's budget.
-    session.socket.onAny((event: unknown, ...args: unknown[]) => void this.#dispatch(session, event, args));
+    socket.onAny((event: unknown, ...args: unknown[]) => void this.#dispatch(session, event, args, answer));
   }
 
-  async #dispatch(session: SocketSession, event: unknown, args: unknown[]): Promise<void> {
+  async #dispatch(
+    session: SocketSession,
+    event: unknown,
+    args: unknown[],
+    answer: (session: SocketSession, event: unknown, payloads: unknown[]) => Promise<Ack<unknown>>,
+  ): Promise<void> {
     // socket.io passes the ack callback last; nothing that arrives over the wire is a function otherwise.
     const ack = args.at(-1);
     if (typeof ack !== 'function') {
@@ -89,13 +104,17 @@ export class Dispatcher {
       const seconds = (performance.now() - started) / 1000;
       for (const observe of this.#observers) observe(isRequestName(event) ? event : 'unknown', res.ok ? 'ok' : res.error.code, seconds);
     };
+    reply(await answer(session, event, args.slice(0, -1)));
+  }
+
+  /** Runs one request here and turns the outcome, whatever was thrown, into its ack. */
+  async answer(session: SocketSession, event: unknown, payloads: unknown[]): Promise<Ack<unknown>> {
     try {
-      const data = await this.#run(session, event, args.slice(0, -1));
-      reply({ ok: true, data });
+      return { ok: true, data: await this.#run(session, event, payloads) };
     } catch (err) {
       const error = toWireError(err);
       if (error.code === 'INTERNAL') this.log.error({ err, event }, 'handler failed');
-      reply({ ok: false, error });
+      return { ok: false, error };
     }
   }
 

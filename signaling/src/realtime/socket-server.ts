@@ -15,6 +15,7 @@ import type { LessonService } from '../lessons/lesson-service.ts';
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Dispatcher, SocketSession } from './dispatch.ts';
 import { TokenExpiry } from './token-expiry.ts';
+import type { SessionRouting } from '../cluster/session-routing.ts';
 
 export type ClassroomServer = Server<
   ClientToServerEvents,
@@ -35,10 +36,24 @@ export function createSocketServer(http: HttpServer, origins: OriginPolicy): Cla
   });
 }
 
+const TOKEN_EXPIRED = 'token expired';
+/** The page said goodbye (socket.disconnect()), or its token ran out: these leave; anything else may come back. */
+const LEAVING = new Set(['client namespace disconnect', TOKEN_EXPIRED]);
+
+/** The socket behind a session is gone (here, or on the node it was connected to): suspend or leave its participant. */
+export function endSession(lessons: LessonService, session: SocketSession, reason: string): void {
+  session.expiry.stop();
+  const participant = session.participant;
+  // A participant another socket took over (a resume) is not this socket's to end.
+  if (!participant || participant.closed || !participant.isBoundTo(session.socket.id)) return;
+  if (LEAVING.has(reason)) lessons.leave(participant);
+  else lessons.suspend(participant);
+}
+
 /** Handshake: a valid join token for a lesson that can still be joined, or no connection at all. */
 export function acceptParticipants(
   io: ClassroomServer,
-  deps: { tokens: JoinTokens; lessons: LessonService; dispatcher: Dispatcher; log: Logger },
+  deps: { tokens: JoinTokens; lessons: LessonService; dispatcher: Dispatcher; routing: SessionRouting; log: Logger },
 ): void {
   io.use(async (socket, next) => {
     try {
@@ -68,21 +83,16 @@ export function acceptParticipants(
       expiry: new TokenExpiry(socket.data.tokenExp, () => {
         deps.log.info({ participantId: session.claims.sub }, 'join token expired, closing session');
         socket.emit('session:closed', { reason: 'token_expired' });
-        const participant = session.participant;
-        if (participant && !participant.closed && participant.isBoundTo(socket.id)) deps.lessons.leave(participant);
+        expired = true;
         socket.disconnect(true);
       }),
     };
-    deps.dispatcher.attach(session);
+    let expired = false;
+    deps.dispatcher.attach(socket, session, (s, event, payloads) => deps.routing.answer(s, event, payloads));
     socket.on('disconnect', (reason) => {
       session.expiry.stop();
       deps.log.debug({ participantId: session.claims.sub, reason }, 'socket disconnected');
-      const participant = session.participant;
-      // A participant another socket took over (a resume) is not this socket's to end.
-      if (!participant || participant.closed || !participant.isBoundTo(socket.id)) return;
-      // The page said goodbye (socket.disconnect()); anything else is a dropped connection that may come back.
-      if (reason === 'client namespace disconnect') deps.lessons.leave(participant);
-      else deps.lessons.suspend(participant);
+      void deps.routing.ended(session, expired ? TOKEN_EXPIRED : reason);
     });
   });
 }

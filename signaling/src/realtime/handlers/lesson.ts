@@ -1,7 +1,32 @@
 import { ClassroomError } from '@dualclass/protocol';
 import { roomsFor } from '../broadcaster.ts';
+import type { LiveParticipant } from '../../lessons/live-lesson.ts';
+import type { SocketSession } from '../dispatch.ts';
 import type { HandlerDeps, HandlerGroup } from './deps.ts';
 import { joined } from './deps.ts';
+
+/**
+ * Makes a session speak for a participant: its socket joins the participant's rooms and is bound to it (a later
+ * resume elsewhere detaches it; being replaced closes it). A join does this, and so does a lesson moving to this
+ * node when the session's socket is the one the participant last used.
+ */
+export async function attachParticipant(session: SocketSession, participant: LiveParticipant): Promise<void> {
+  session.participant = participant;
+  const { socket } = session;
+  await socket.join(roomsFor(participant.info));
+  participant.bind({
+    socketId: socket.id,
+    detach: () => {
+      if (session.participant === participant) session.participant = undefined;
+      socket.disconnect(true);
+    },
+    closed: (reason) => {
+      if (reason !== 'replaced') return;
+      socket.emit('session:closed', { reason: 'replaced' });
+      socket.disconnect(true);
+    },
+  });
+}
 
 type LessonRequests = 'lesson:join' | 'lesson:start' | 'lesson:end' | 'lesson:markKnowledgePoint' | 'timeline:list';
 
@@ -11,23 +36,9 @@ export function lessonHandlers({ lessons, stage, timeline, interaction, recordin
       // Joined already: only a full rejoin (media restart with one's own key) may run again on this socket.
       if (session.participant && !session.participant.closed && !req.resume?.restartMedia) throw new ClassroomError('CONFLICT', 'already joined');
       const { participant, snapshot } = await lessons.join(session.claims, req.resume);
-      session.participant = participant;
-      const { socket } = session;
-      await socket.join(roomsFor(participant.info));
-      participant.bind({
-        socketId: socket.id,
-        detach: () => {
-          if (session.participant === participant) session.participant = undefined;
-          socket.disconnect(true);
-        },
-        closed: (reason) => {
-          if (reason !== 'replaced') return;
-          socket.emit('session:closed', { reason: 'replaced' });
-          socket.disconnect(true);
-        },
-      });
+      await attachParticipant(session, participant);
       const reply = { ...snapshot, stage: stage.state(participant.info.lessonId), ...(await interaction.snapshot(participant.info)) };
-      socket.emit('recording:state', { phase: recording?.phase(participant.info.lessonId) ?? 'off' });
+      session.socket.emit('recording:state', { phase: recording?.phase(participant.info.lessonId) ?? 'off' });
       return reply;
     },
     'lesson:start': async (session) => {
