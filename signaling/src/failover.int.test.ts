@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import type { Lesson, Participant } from '@dualclass/protocol';
 import { startPostgresServer, type PostgresServer } from '../../infra/src/postgres-server.ts';
 import { startRedisServer, type RedisServer } from '../../infra/src/redis-server.ts';
@@ -118,5 +119,32 @@ describe('a signaling node killed mid-lesson', () => {
     await ok(master.socket, 'chat:send', { text: '接着上课', kind: 'chat' });
     await pushed;
     console.log('signaling node failover:', JSON.stringify({ takeoverMs, participantsRestored: snap.participants.length }));
+    survivors = { master: master.socket, deviceId: deviceJoin.self.id };
   }, 120_000);
+
+  it('Redis restarting empty: the owner keeps the lesson, saves it again, and requests work once Redis is back', async () => {
+    const { master, deviceId } = survivors!;
+    const probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await redis.restart(); // no persistence: every key is gone
+      await probe.connect();
+      expect(await probe.get(`dualclass:lesson:${lesson.id}:owner`)).toBeNull();
+      const restartedAt = Date.now();
+      // The owner renews its lease (re-creating it) and saves the lesson again within a few seconds.
+      for (;;) {
+        const [owner, saved] = await Promise.all([probe.get(`dualclass:lesson:${lesson.id}:owner`), probe.get(`dualclass:lesson:${lesson.id}:live`)]);
+        if (owner && saved) break;
+        if (Date.now() - restartedAt > 10_000) throw new Error(`not resynced: owner ${owner}, saved ${saved !== null}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const resyncMs = Date.now() - restartedAt;
+      const stage = await ok<{ members: string[] }>(master, 'stage:remove', { participantId: deviceId });
+      expect(stage.members).toEqual([]);
+      console.log('redis restart:', JSON.stringify({ resyncMs }));
+    } finally {
+      probe.disconnect();
+    }
+  }, 60_000);
 });
+
+let survivors: { master: ClientSocket; deviceId: string } | undefined;

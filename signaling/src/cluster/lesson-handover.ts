@@ -44,6 +44,8 @@ export class LessonHandover {
       lessons.registry.get(lessonId)?.abandon();
     });
     lessons.onLessonEnd((lessonId) => void this.#forget(lessonId));
+    // A Redis that restarted empty has lost what was saved: save everything again once it is back.
+    redis.on('ready', () => this.#lastSaved.clear());
     this.#timer = setInterval(() => void this.saveAll(), intervalMs);
     this.#timer.unref();
   }

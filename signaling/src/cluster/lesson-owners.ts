@@ -38,8 +38,12 @@ export class SingleNodeOwners implements LessonOwners {
 
 const ownerKey = (lessonId: string) => `dualclass:lesson:${lessonId}:owner`;
 
-// Renews the lease only while we still hold it: a node that lost it (paused past the lease) must not take it back.
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+// Renews the lease only while no other node holds it: a node that lost it (paused past the lease) must not take it
+// back, but a lease that vanished with a Redis restart is simply ours again.
+const RENEW = `local owner = redis.call('GET', KEYS[1])
+if owner == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not owner then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
