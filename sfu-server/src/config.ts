@@ -25,6 +25,8 @@ const SfuEnvSchema = z
     SFU_WORKERS: env(z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism())),
     /** Server-side cap on what one participant receives, whatever its own estimate says (kbit/s). */
     SFU_MAX_OUTGOING_KBPS: env(z.coerce.number().int().min(100).max(100_000).default(8_000)),
+    /** How long SIGTERM lets the lessons on this node go on before cutting them (seconds). */
+    SFU_DRAIN_SECONDS: env(z.coerce.number().int().min(0).max(24 * 3600).default(60)),
     LOG_LEVEL: env(z.enum(LOG_LEVELS).default('info')),
     /** When set, /metrics on the RPC port wants `Authorization: Bearer <METRICS_TOKEN>`. */
     METRICS_TOKEN: env(z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()),
@@ -44,6 +46,7 @@ export interface SfuConfig {
   rtcMaxPort: number;
   workers: number;
   maxOutgoingKbps: number;
+  drainSeconds: number;
   logLevel: LogLevel;
   metricsToken: string | undefined;
 }
@@ -64,6 +67,7 @@ export function loadSfuConfig(source: Record<string, string | undefined>): SfuCo
     rtcMaxPort: e.SFU_RTC_MAX_PORT,
     workers: e.SFU_WORKERS,
     maxOutgoingKbps: e.SFU_MAX_OUTGOING_KBPS,
+    drainSeconds: e.SFU_DRAIN_SECONDS,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
   };

@@ -20,6 +20,8 @@ export interface SfuServer {
   /** In-process access to the rooms, for tests and for embedding; signaling uses the RPC, never this. */
   media: MediaService;
   close(): Promise<void>;
+  /** SIGTERM: refuse new lessons (and fail readiness) until those here end or the deadline passes, then close. */
+  drain(deadlineMs: number): Promise<{ cut: number }>;
 }
 
 /** Starts the worker pool and the RPC server; `close()` stops accepting RPC, then closes every room and worker. */
@@ -50,6 +52,13 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
           if (pool.workers().length === 0) throw new ClassroomError('UNAVAILABLE', 'no live mediasoup worker');
         },
       },
+      {
+        // A draining node keeps its lessons but must not be given new ones.
+        name: 'accepting',
+        run: async () => {
+          if (media.draining) throw new ClassroomError('UNAVAILABLE', 'draining');
+        },
+      },
     ],
     { log },
   );
@@ -71,12 +80,18 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
   }
   const server = rpc;
   let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= server.close().finally(() => media.close());
+    return closing;
+  };
   return {
     port: server.port,
     media,
-    close() {
-      closing ??= server.close().finally(() => media.close());
-      return closing;
+    close,
+    async drain(deadlineMs) {
+      const result = await media.drain(deadlineMs);
+      await close();
+      return result;
     },
   };
 }

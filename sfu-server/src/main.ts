@@ -16,11 +16,12 @@ const server = await startSfuServer(config, { log });
 log.child({}, { level: 'info' }).info({ port: server.port, host: config.rpcHost, workers: config.workers }, 'sfu-server listening');
 
 let stopping = false;
+// SIGTERM (a rolling restart, Kubernetes) drains: lessons here may finish until SFU_DRAIN_SECONDS; SIGINT stops now.
 const stop = (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'sfu-server stopping');
-  server.close().then(
+  (signal === 'SIGTERM' ? server.drain(config.drainSeconds * 1000) : server.close()).then(
     () => process.exit(0),
     (err: unknown) => {
       log.error({ err }, 'sfu-server did not close cleanly');

@@ -17,6 +17,8 @@ export class MediaService {
   // Concurrent router.ensure calls for one lesson share one creation instead of racing two routers.
   readonly #creating = new Map<string, Promise<MediaRoom>>();
   #closed = false;
+  #draining = false;
+  readonly #emptied = new Set<() => void>();
 
   constructor(options: { pool: WorkerPool; transport: TransportSettings; notify: Notify; log: Logger }) {
     this.#pool = options.pool;
@@ -35,9 +37,35 @@ export class MediaService {
     return this.#pool;
   }
 
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Stops taking new lessons and waits until the ones here have ended, or `deadlineMs` passes (then they are cut):
+   * a rolling restart lets lessons in progress finish instead of dropping every classroom at once.
+   */
+  async drain(deadlineMs: number): Promise<{ cut: number }> {
+    this.#draining = true;
+    this.#log.info({ rooms: this.#rooms.size, deadlineMs }, 'draining: no new lessons on this node');
+    if (this.#rooms.size > 0) {
+      let done: () => void = () => undefined;
+      const emptied = new Promise<void>((resolve) => (done = resolve));
+      this.#emptied.add(done);
+      const timer = setTimeout(done, deadlineMs);
+      await emptied;
+      clearTimeout(timer);
+      this.#emptied.delete(done);
+    }
+    const cut = this.#rooms.size;
+    if (cut > 0) this.#log.warn({ rooms: cut }, 'drain deadline passed with lessons still here');
+    return { cut };
+  }
+
   async ensureRoom(lessonId: string): Promise<MediaRoom> {
     const existing = this.#rooms.get(lessonId);
     if (existing && !existing.closed) return existing;
+    if (this.#draining) throw new ClassroomError('UNAVAILABLE', 'this SFU node is draining; use another one');
     let pending = this.#creating.get(lessonId);
     if (!pending) {
       pending = this.#createRoom(lessonId).finally(() => this.#creating.delete(lessonId));
@@ -86,6 +114,7 @@ export class MediaService {
     this.#rooms.set(lessonId, room);
     room.once('close', (reason) => {
       if (this.#rooms.get(lessonId) === room) this.#rooms.delete(lessonId);
+      if (this.#rooms.size === 0) for (const done of this.#emptied) done();
       log.info({ reason }, 'media room closed');
     });
     log.info({ routerId: router.id }, 'media room created');

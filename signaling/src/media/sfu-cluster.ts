@@ -1,4 +1,4 @@
-import { ClassroomError, type Role, type SfuNotification, type SfuNotificationName, type SfuRpcMethod, type SfuRpcParams, type SfuRpcResult } from '@dualclass/protocol';
+import { ClassroomError, isClassroomError, type Role, type SfuNotification, type SfuNotificationName, type SfuRpcMethod, type SfuRpcParams, type SfuRpcResult } from '@dualclass/protocol';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -35,6 +35,8 @@ type Listener<N extends SfuNotificationName> = (data: SfuNotification<N>) => voi
 const CREATES_MEDIA = new Set<SfuRpcMethod>(['transport.createWebRtc', 'transport.createPlainRecv', 'ingest.createPlainRtp', 'whip.publish']);
 
 const key = (...parts: string[]) => parts.join('\u0000');
+/** How long a node that refused a new lesson is passed over. */
+const REFUSAL_BACKOFF_MS = 30_000;
 
 export class SfuCluster implements SfuApi {
   readonly #nodes: SfuNode[];
@@ -50,6 +52,8 @@ export class SfuCluster implements SfuApi {
   readonly #piping = new Map<string, Promise<void>>();
   readonly #listeners = new Map<SfuNotificationName, Set<(data: never) => void>>();
   #roleOf: (lessonId: string, participantId: string) => Role | undefined = () => undefined;
+  /** Nodes that refused a new lesson (draining, no worker) and get none until then. */
+  readonly #refusingUntil = new Map<SfuNode, number>();
 
   constructor(nodes: SfuNode[], log: Logger) {
     if (nodes.length === 0) throw new Error('an SFU cluster needs at least one node');
@@ -102,12 +106,31 @@ export class SfuCluster implements SfuApi {
         return this.#all(method, params);
     }
     if (!participantId) throw new ClassroomError('INTERNAL', `${method} names no participant`);
-    const node = this.nodeOf(lessonId, participantId);
-    if (CREATES_MEDIA.has(method)) await node.client.call('router.ensure', { lessonId });
+    const node = CREATES_MEDIA.has(method) ? await this.#nodeWithRoom(lessonId, participantId) : this.nodeOf(lessonId, participantId);
     if (method === 'consumer.create') await this.#ensureOn(lessonId, String(p['producerId']), node);
     const result = await node.client.call(method, params);
     this.#afterCall(method, lessonId, participantId, node, params, result);
     return result;
+  }
+
+  /**
+   * The participant's node, with the lesson's router there. A node that refuses a lesson it does not have yet
+   * (it is draining) is avoided for a while and the participant placed on another one.
+   */
+  async #nodeWithRoom(lessonId: string, participantId: string): Promise<SfuNode> {
+    for (let attempt = 0; ; attempt++) {
+      const node = this.nodeOf(lessonId, participantId);
+      try {
+        await node.client.call('router.ensure', { lessonId });
+        return node;
+      } catch (err) {
+        if (!isClassroomError(err, 'UNAVAILABLE') || attempt >= this.#nodes.length - 1) throw err;
+        this.#log.warn({ lessonId, node: node.id, reason: err.message }, 'SFU node refused the lesson; placing elsewhere');
+        this.#refusingUntil.set(node, Date.now() + REFUSAL_BACKOFF_MS);
+        this.#placement.delete(key(lessonId, participantId));
+        if (this.#home.get(lessonId) === node) this.#home.delete(lessonId);
+      }
+    }
   }
 
   #afterCall<M extends SfuRpcMethod>(method: M, lessonId: string, participantId: string, node: SfuNode, params: SfuRpcParams<M>, result: SfuRpcResult<M>): void {
@@ -159,9 +182,12 @@ export class SfuCluster implements SfuApi {
    * busier, since the studio's ingest and first fan-out happen there.
    */
   #leastLoaded(home?: SfuNode): SfuNode {
-    const load = new Map(this.#nodes.map((n) => [n, n === home ? 1 : 0]));
-    for (const node of this.#placement.values()) load.set(node, (load.get(node) ?? 0) + 1);
-    return this.#nodes.reduce((best, n) => (load.get(n)! < load.get(best)! ? n : best));
+    const now = Date.now();
+    const willing = this.#nodes.filter((n) => (this.#refusingUntil.get(n) ?? 0) <= now);
+    const candidates = willing.length > 0 ? willing : this.#nodes;
+    const load = new Map(candidates.map((n) => [n, n === home ? 1 : 0]));
+    for (const node of this.#placement.values()) if (load.has(node)) load.set(node, load.get(node)! + 1);
+    return candidates.reduce((best, n) => (load.get(n)! < load.get(best)! ? n : best));
   }
 
   /** Makes a producer consumable on `target`: a no-op where it lives, else a cascade from its origin (once). */
