@@ -77,7 +77,12 @@ describe('a signaling node killed mid-lesson', () => {
       ],
       correct: ['A'],
       knowledgePoint: '加法',
-      timeLimitSeconds: 120,
+      timeLimitSeconds: 8,
+    });
+    const launchedAt = Date.now();
+    const closedAt: number[] = [];
+    master.socket.on('quiz:closed', ({ quizId }) => {
+      if (quizId === quiz.id) closedAt.push(Date.now());
     });
     await ok(device, 'quiz:answer', { quizId: quiz.id, choice: ['A'], forClassroom: true });
     await new Promise((r) => setTimeout(r, 1_000)); // the owner saves twice a second
@@ -118,6 +123,10 @@ describe('a signaling node killed mid-lesson', () => {
     const pushed = next(late.socket, 'chat:message', (m) => m.text === '接着上课');
     await ok(master.socket, 'chat:send', { text: '接着上课', kind: 'chat' });
     await pushed;
+    // The quiz's time limit ran out after the takeover: the new owner closed it on time.
+    await expect.poll(() => closedAt.length, { timeout: 12_000 }).toBe(1);
+    expect(closedAt[0]! - launchedAt).toBeGreaterThanOrEqual(7_500);
+    expect(closedAt[0]!).toBeGreaterThan(killedAt);
     console.log('signaling node failover:', JSON.stringify({ takeoverMs, participantsRestored: snap.participants.length }));
     survivors = { master: master.socket, deviceId: deviceJoin.self.id };
   }, 120_000);

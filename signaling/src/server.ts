@@ -107,6 +107,7 @@ export async function startSignaling(
   const limiters = options.limiters ?? shared.limiters;
   const interaction = new Interactions({ store, lessons, broadcast, timeline, interactionStore: shared.interactionStore, limiters });
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
+  lessons.onLessonRestored((lessonId) => void interaction.quizzes.takeOver(lessonId));
   const recording =
     recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
   const dispatcher = new Dispatcher(

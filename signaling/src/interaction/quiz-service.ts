@@ -131,6 +131,13 @@ export class QuizService {
     return Promise.all(quizzes.map(async (quiz) => ({ quiz: quizWithAnswer(quiz), results: await this.#results(quiz, lesson.classroomIds) })));
   }
 
+  /** This node took the lesson over from another: its open quiz closes on time here (at once if already due). */
+  async takeOver(lessonId: string): Promise<void> {
+    for (const quiz of await this.ctx.interactionStore.listQuizzes(lessonId)) {
+      if (quiz.status === 'open' && !this.#closeTimers.has(quiz.id)) this.#arm(quiz);
+    }
+  }
+
   /** Stops the lesson's timers and closes its open quiz; called when the lesson ends. */
   async closeLesson(lessonId: string): Promise<void> {
     for (const [quizId, entry] of this.#closeTimers) if (entry.lessonId === lessonId) this.#disarm(quizId);

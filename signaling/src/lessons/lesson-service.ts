@@ -48,6 +48,7 @@ export class LessonService {
   readonly #endingListeners = new Set<(lesson: Lesson) => Promise<void>>();
   readonly #mediaListeners = new Set<(live: LiveLesson) => void>();
   readonly #leaveListeners = new Set<(participant: LiveParticipant) => void>();
+  readonly #restoredListeners = new Set<(lessonId: string) => void>();
 
   constructor(
     readonly store: LessonStore,
@@ -93,6 +94,11 @@ export class LessonService {
   /** A publication came, went, or changed audience, or someone went on or off stage. */
   onMediaChange(listener: (live: LiveLesson) => void): void {
     this.#mediaListeners.add(listener);
+  }
+
+  /** This node took the lesson over from another and restored its live state (cluster failover). */
+  onLessonRestored(listener: (lessonId: string) => void): void {
+    this.#restoredListeners.add(listener);
   }
 
   onParticipantLeft(listener: (participant: LiveParticipant) => void): void {
@@ -174,6 +180,7 @@ export class LessonService {
     }
     this.#mediaChanged(snapshot.lessonId);
     this.log.info({ lessonId: snapshot.lessonId, participants: snapshot.participants.length, savedAt: snapshot.savedAt }, 'lesson live state restored');
+    for (const listener of this.#restoredListeners) listener(snapshot.lessonId);
   }
 
   #enter(
