@@ -77,6 +77,8 @@ export function createRpcHandlers(media: MediaService): SfuRpcHandlers {
       const room = media.room(lessonId);
       const producer = room.findProducer(producerId);
       if (!producer) throw new ClassroomError('NOT_FOUND', 'producer not found');
+      // The link is on the lesson's first router; a producer on another worker's router is piped there first.
+      await room.ensureProducerOn(producerId, room.router);
       return room.pipes.send(linkId, producer);
     },
     'pipe.receive': async ({ lessonId, linkId, ...input }) => {

@@ -25,9 +25,14 @@ export interface TransportSettings {
   maxOutgoingBitrate?: number;
 }
 
+export type PeerPlacement = { router: types.Router; release(): void };
+
 export interface MediaRoomOptions {
   lessonId: string;
+  /** The lesson's first router: cascades to other nodes attach here. */
   router: types.Router;
+  /** A router for one more participant of this lesson, on the least-busy worker (worker-pool.ts). */
+  placePeer(): Promise<PeerPlacement>;
   transport: TransportSettings;
   notify: Notify;
   log: Logger;
@@ -79,6 +84,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   readonly pipes: PipeLinks;
   readonly #options: MediaRoomOptions;
   readonly #peers = new Map<string, PeerMedia>();
+  /** Every router of the lesson on this node (one per worker its participants are on). */
+  readonly #routers = new Set<types.Router>();
+  /** The router each producer lives on; consumers on other routers get it through pipeToRouter. */
+  readonly #producerRouters = new Map<string, types.Router>();
+  readonly #piping = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(options: MediaRoomOptions) {
@@ -86,9 +96,62 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.#options = options;
     this.lessonId = options.lessonId;
     this.router = options.router;
-    this.pipes = new PipeLinks(options.router, { ip: options.transport.listenIp, announcedIp: options.transport.announcedIp }, options.log);
-    // A worker death closes the router underneath us; the room follows so nothing keeps a dead router.
-    this.router.observer.once('close', () => this.close('media router closed'));
+    this.pipes = new PipeLinks(
+      options.router,
+      { ip: options.transport.listenIp, announcedIp: options.transport.announcedIp },
+      (producer) => this.registerProducer(producer, options.router),
+      options.log,
+    );
+    this.#adoptRouter(this.router);
+  }
+
+  /** A worker death closes its router underneath us; the whole room follows so nothing keeps a dead router. */
+  #adoptRouter(router: types.Router): void {
+    if (this.#routers.has(router)) return;
+    this.#routers.add(router);
+    router.observer.once('close', () => this.close('media router closed'));
+  }
+
+  /** Where a new participant's media goes: spreading a lesson over the node's workers. */
+  async placePeer(): Promise<PeerPlacement> {
+    const placement = await this.#options.placePeer();
+    if (this.#closed) {
+      placement.release();
+      throw new ClassroomError('NOT_FOUND', 'media room not found');
+    }
+    this.#adoptRouter(placement.router);
+    return placement;
+  }
+
+  /** Notes which router a producer lives on (its owner's, or the first for producers cascaded from another node). */
+  registerProducer(producer: types.Producer, router: types.Router): void {
+    this.#producerRouters.set(producer.id, router);
+    producer.observer.once('close', () => {
+      this.#producerRouters.delete(producer.id);
+      for (const key of this.#piping.keys()) if (key.startsWith(`${producer.id}/`)) this.#piping.delete(key);
+    });
+  }
+
+  /**
+   * Makes a producer consumable on `router`: nothing to do where it lives, else mediasoup's pipeToRouter between
+   * the two workers (once per producer and router; pause, resume and close follow by themselves).
+   */
+  async ensureProducerOn(producerId: string, router: types.Router): Promise<void> {
+    const source = this.#producerRouters.get(producerId);
+    if (!source || source === router) return;
+    const key = `${producerId}/${router.id}`;
+    let pending = this.#piping.get(key);
+    if (!pending) {
+      pending = source.pipeToRouter({ producerId, router }).then(
+        () => undefined,
+        (err: unknown) => {
+          this.#piping.delete(key);
+          throw err;
+        },
+      );
+      this.#piping.set(key, pending);
+    }
+    await pending;
   }
 
   get id(): string {
@@ -108,7 +171,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
    * one `router.closed` or the caller's own request covers it; a flood of per-consumer notices would not help.
    */
   get reportsCloses(): boolean {
-    return !this.#closed && !this.router.closed;
+    return !this.#closed && ![...this.#routers].some((r) => r.closed);
   }
 
   get settings(): TransportSettings {
@@ -166,7 +229,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.#closed = true;
     for (const peer of this.#peers.values()) peer.close(reason);
     this.#peers.clear();
-    this.router.close();
+    for (const router of this.#routers) router.close();
     this.emit('close', reason);
   }
 }
@@ -188,6 +251,9 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
   readonly #ingestTransports = new Set<types.PlainTransport>();
   readonly #producers = new Map<string, types.Producer>();
   readonly #consumers = new Map<string, types.Consumer>();
+  /** The router (worker) this participant's media is on, chosen at its first transport. */
+  #placement: Promise<PeerPlacement> | undefined;
+  #router: types.Router | undefined;
   #closed = false;
   #closeReason: string | undefined;
 
@@ -205,10 +271,18 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     return this.#closed;
   }
 
+  async #placedRouter(): Promise<types.Router> {
+    this.#placement ??= this.room.placePeer();
+    const { router } = await this.#placement;
+    this.#router = router;
+    return router;
+  }
+
   async createWebRtcTransport(direction: TransportDirection): Promise<WebRtcTransportInfo> {
     const { listenIp, announcedIp } = this.room.settings;
+    const router = await this.#placedRouter();
     const transport = await this.#media(() =>
-      this.room.router.createWebRtcTransport({
+      router.createWebRtcTransport({
         listenIps: [{ ip: listenIp, announcedIp }],
         enableUdp: true,
         enableTcp: true,
@@ -243,8 +317,9 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
    */
   async createPlainRecvTransport(remote: { ip: string; rtpPort: number; rtcpPort: number }): Promise<{ transportId: string }> {
     const { listenIp, announcedIp } = this.room.settings;
+    const router = await this.#placedRouter();
     const transport = await this.#media(() =>
-      this.room.router.createPlainTransport({
+      router.createPlainTransport({
         listenIp: { ip: listenIp, announcedIp },
         rtcpMux: false,
         comedia: false,
@@ -310,12 +385,13 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
       }
     }
     const { listenIp, announcedIp } = this.room.settings;
+    const router = await this.#placedRouter();
     const created: types.PlainTransport[] = [];
     try {
       const endpoints: IngestEndpoint[] = [];
       for (const track of tracks) {
         const transport = await this.#media(() =>
-          this.room.router.createPlainTransport({
+          router.createPlainTransport({
             listenIp: { ip: listenIp, announcedIp },
             rtcpMux: true,
             comedia: true,
@@ -370,8 +446,10 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     if (direction !== 'recv') throw new ClassroomError('BAD_REQUEST', 'transport is not a recv transport');
     const producer = this.room.findProducer(producerId);
     if (!producer) throw notFound('producer');
+    const router = await this.#placedRouter();
+    await this.#media(() => this.room.ensureProducerOn(producerId, router));
     const capabilities = toRtpCapabilities(rtpCapabilities);
-    if (!this.room.router.canConsume({ producerId, rtpCapabilities: capabilities })) {
+    if (!router.canConsume({ producerId, rtpCapabilities: capabilities })) {
       throw new ClassroomError('BAD_REQUEST', 'rtpCapabilities cannot receive this producer');
     }
     // Always paused: the client resumes once its consumer is wired to a track, so no early keyframe is lost.
@@ -430,6 +508,7 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     this.#closed = true;
     this.#closeReason = reason;
     this.room.log.debug({ participantId: this.participantId, reason }, 'participant media closed');
+    void this.#placement?.then((p) => p.release(), () => undefined);
     // Closing transports closes their producers and consumers; the close handlers report each with this reason.
     for (const { transport } of this.#transports.values()) transport.close();
     for (const transport of this.#ingestTransports) transport.close();
@@ -457,6 +536,8 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
   }
 
   #trackProducer(producer: types.Producer): void {
+    // Producers are made on this participant's transports, which are on its router.
+    if (this.#router) this.room.registerProducer(producer, this.#router);
     let reason: string | undefined;
     producer.once('transportclose', () => (reason = this.#closeReason ?? 'transport closed'));
     this.#producers.set(producer.id, producer);
@@ -497,7 +578,7 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
       return await fn();
     } catch (err) {
       if (err instanceof ClassroomError) throw err;
-      if (this.room.router.closed) throw new ClassroomError('UNAVAILABLE', 'media router closed', { cause: err });
+      if (this.room.router.closed || this.#router?.closed) throw new ClassroomError('UNAVAILABLE', 'media router closed', { cause: err });
       if (refusedAs) {
         const detail = err instanceof Error ? err.message.slice(0, 200) : 'invalid';
         throw new ClassroomError('BAD_REQUEST', `${refusedAs}: ${detail}`, { cause: err });

@@ -110,7 +110,14 @@ export class MediaService {
       throw new ClassroomError('UNAVAILABLE', 'sfu is shutting down');
     }
     const log = this.#log.child({ lessonId });
-    const room = new MediaRoom({ lessonId, router, transport: this.#transport, notify: this.#notify, log });
+    const room = new MediaRoom({
+      lessonId,
+      router,
+      placePeer: () => this.#pool.routerForPeer(lessonId, ROUTER_MEDIA_CODECS),
+      transport: this.#transport,
+      notify: this.#notify,
+      log,
+    });
     this.#rooms.set(lessonId, room);
     room.once('close', (reason) => {
       if (this.#rooms.get(lessonId) === room) this.#rooms.delete(lessonId);

@@ -33,6 +33,8 @@ export class PipeLinks {
   constructor(
     private readonly router: types.Router,
     private readonly listen: { ip: string; announcedIp: string | undefined },
+    /** Tells the room a producer arrived from another node (it lives on this link's router). */
+    private readonly onReceived: (producer: types.Producer) => void,
     private readonly log: Logger,
   ) {}
 
@@ -76,6 +78,7 @@ export class PipeLinks {
       appData: { piped: true, linkId },
     });
     this.#received.set(producer.id, producer);
+    this.onReceived(producer);
     producer.observer.once('close', () => {
       if (this.#received.get(producer.id) === producer) this.#received.delete(producer.id);
     });

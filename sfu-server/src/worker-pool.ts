@@ -38,6 +38,10 @@ interface Slot {
   restarts: number;
   /** Routers on the current worker, by lessonId; their count is the load used for placement. */
   routers: Map<string, types.Router>;
+  /** Participants whose media is on this worker, over every lesson: where the next one goes. */
+  peers: number;
+  /** A lesson's router being created here, so two participants arriving at once share one. */
+  creating: Map<string, Promise<types.Router>>;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
@@ -55,7 +59,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     const pool = new WorkerPool(options);
     try {
       for (let index = 0; index < options.size; index++) {
-        const slot: Slot = { index, worker: undefined, restarts: 0, routers: new Map(), restartTimer: undefined };
+        const slot: Slot = { index, worker: undefined, restarts: 0, routers: new Map(), peers: 0, creating: new Map(), restartTimer: undefined };
         pool.#slots.push(slot);
         await pool.#startWorker(slot, false);
       }
@@ -84,11 +88,53 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
    * place, and a later cascade (pipeToRouter) is how one big lesson would spread across workers.
    */
   async createRouter(lessonId: string, mediaCodecs: types.RtpCodecCapability[]): Promise<types.Router> {
+    return this.#routerOn(this.#leastBy((s) => s.routers.size), lessonId, mediaCodecs);
+  }
+
+  /**
+   * Where one more participant of a lesson gets its media: the worker carrying the fewest participants (so one big
+   * lesson spreads over every core), on the lesson's router there, created if the lesson has none on that worker.
+   * `release` gives the place back when the participant's media closes.
+   */
+  async routerForPeer(lessonId: string, mediaCodecs: types.RtpCodecCapability[]): Promise<{ router: types.Router; release(): void }> {
+    const slot = this.#leastBy((s) => s.peers);
+    const worker = slot.worker;
+    slot.peers++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      // A replaced worker starts from zero; places on the dead one are not its to give back.
+      if (slot.worker === worker) slot.peers = Math.max(0, slot.peers - 1);
+    };
+    try {
+      let router = slot.routers.get(lessonId);
+      if (!router) {
+        let pending = slot.creating.get(lessonId);
+        if (!pending) {
+          pending = this.#routerOn(slot, lessonId, mediaCodecs).finally(() => slot.creating.delete(lessonId));
+          slot.creating.set(lessonId, pending);
+        }
+        router = await pending;
+      }
+      return { router, release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  #leastBy(load: (slot: Slot) => number): Slot {
     if (this.#closed) throw new ClassroomError('UNAVAILABLE', 'sfu is shutting down');
     const live = this.#slots.filter((s) => s.worker && !s.worker.closed);
-    const slot = live.reduce<Slot | undefined>((best, s) => (!best || s.routers.size < best.routers.size ? s : best), undefined);
-    const worker = slot?.worker;
-    if (!slot || !worker) throw new ClassroomError('UNAVAILABLE', 'no media worker is available');
+    const slot = live.reduce<Slot | undefined>((best, s) => (!best || load(s) < load(best) ? s : best), undefined);
+    if (!slot) throw new ClassroomError('UNAVAILABLE', 'no media worker is available');
+    return slot;
+  }
+
+  async #routerOn(slot: Slot, lessonId: string, mediaCodecs: types.RtpCodecCapability[]): Promise<types.Router> {
+    const worker = slot.worker;
+    if (!worker) throw new ClassroomError('UNAVAILABLE', 'no media worker is available');
     const router = await worker.createRouter({ mediaCodecs, appData: { lessonId } });
     // The worker may have been replaced while we awaited; a router on a dead worker is already closed.
     if (router.closed) throw new ClassroomError('UNAVAILABLE', 'media worker died while creating the router');
@@ -131,6 +177,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if (this.#closed || slot.worker !== worker) return;
     const lessonIds = [...slot.routers.keys()];
     slot.routers.clear();
+    slot.peers = 0;
     slot.worker = undefined;
     const reason = `media worker ${worker.pid} died`;
     this.#options.log.error({ slot: slot.index, pid: worker.pid, lessonIds, err: error }, 'mediasoup worker died');
