@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssueToken, Lesson } from '@dualclass/protocol';
 import { startStack, type Stack } from '../infra/src/stack.ts';
 import { launchChromium } from './support/browser.ts';
+import { openAs } from './support/join.ts';
 import { waitForMedia, waitForMediaFrom } from './support/media.ts';
 
 /*
@@ -29,13 +30,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function open(role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> {
-  const issued = await stack.admin.issueToken(lesson.id, { role, displayName, ...extra });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
-  await page.goto(new URL(issued.joinPath, stack.url).href);
-  return page;
-}
+const open = (role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> =>
+  openAs(browser, { admin: stack.admin, baseUrl: stack.url, lessonId: lesson.id }, role, displayName, { extra });
 
 type Cascade = { from: string; to: string; producerId: string };
 

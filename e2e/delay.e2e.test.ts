@@ -1,11 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssueToken, Lesson } from '@dualclass/protocol';
-import { startStack, type Stack } from '../infra/src/stack.ts';
-import { launchChromium } from './support/browser.ts';
+import { startImpairedClassroom, type ImpairedClassroom } from './support/impaired-classroom.ts';
 import { ImpairedLink } from './support/impaired-link.ts';
 import { observe } from './support/inbound-stats.ts';
+import { openAs } from './support/join.ts';
 import { waitForMedia } from './support/media.ts';
 import { UdpRelay } from './support/udp-relay.ts';
 
@@ -22,20 +20,14 @@ const RTC_PORTS = { min: RTC_MIN, max: RTC_MIN + 99 };
 
 let link: ImpairedLink;
 let relay: UdpRelay;
-let stack: Stack;
-let studioBrowser: Browser;
-let roomBrowser: Browser;
-let lesson: Lesson;
-let classroomId: string;
+let setup: ImpairedClassroom;
 
 beforeAll(async () => {
   link = await ImpairedLink.create();
   relay = await UdpRelay.start({ front: link.hostIp, ports: RTC_PORTS, impairedClients: [link.nsIp] });
-  stack = await startStack({
-    host: link.hostIp,
-    serveClient: true,
-    sfuWorkers: 1,
-    recorder: false,
+  setup = await startImpairedClassroom(link, {
+    lesson: { title: '远程课堂', knowledgePoints: ['光的折射'] },
+    classroomName: '边疆小学 五(2)班',
     env: {
       SFU_LISTEN_IP: '127.0.0.1',
       SFU_ANNOUNCED_IP: link.hostIp,
@@ -43,33 +35,18 @@ beforeAll(async () => {
       SFU_RTC_MAX_PORT: String(RTC_PORTS.max),
     },
   });
-  studioBrowser = await launchChromium({ secureOrigin: stack.url });
-  roomBrowser = await launchChromium({ executablePath: await link.chromiumInside(), secureOrigin: stack.url });
-  lesson = await stack.admin.createLesson({ title: '远程课堂', knowledgePoints: ['光的折射'] });
-  classroomId = (await stack.admin.createClassroom({ name: '边疆小学 五(2)班' })).id;
-  await stack.admin.pairClassroom(lesson.id, classroomId);
 });
 
 afterAll(async () => {
-  await roomBrowser?.close();
-  await studioBrowser?.close();
-  await stack?.stop();
+  await setup?.close();
   await relay?.close();
   await link?.destroy();
 });
 
-async function open(browser: Browser, role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> {
-  const issued = await stack.admin.issueToken(lesson.id, { role, displayName, ...extra });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
-  await page.goto(new URL(issued.joinPath, stack.url).href);
-  return page;
-}
-
 describe('distant classroom link', () => {
   it('keeps audio and video flowing live at 150 ms ± 40 ms each way, and the page measures the longer round trip', async () => {
-    const room = await open(roomBrowser, 'classroom_device', '边疆小学 五(2)班', { classroomId });
-    const studio = await open(studioBrowser, 'master_teacher', '李老师');
+    const room = await openAs(setup.roomBrowser, setup.target, 'classroom_device', '边疆小学 五(2)班', { extra: { classroomId: setup.classroomId } });
+    const studio = await openAs(setup.studioBrowser, setup.target, 'master_teacher', '李老师');
     await studio.getByRole('button', { name: /开始上课/ }).click({ timeout: 30_000 });
     await waitForMedia(room, (s) => s.framesDecoded > 30 && s.audioPacketsReceived > 50, 30_000);
 

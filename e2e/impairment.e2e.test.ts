@@ -1,10 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssueToken, Lesson } from '@dualclass/protocol';
-import { startStack, type Stack } from '../infra/src/stack.ts';
+import type { IssueToken } from '@dualclass/protocol';
 import { layerCovering } from '../classroom-client/src/core/subscriptions.ts';
-import { demandingCameraFile, launchChromium } from './support/browser.ts';
+import { demandingCameraFile } from './support/browser.ts';
+import { startImpairedClassroom, type ImpairedClassroom } from './support/impaired-classroom.ts';
 import { ImpairedLink } from './support/impaired-link.ts';
+import { inbound, observe, share } from './support/inbound-stats.ts';
+import { openAs, PHONE_VIEWPORT, type OpenOptions } from './support/join.ts';
 import { waitForMedia } from './support/media.ts';
 
 /*
@@ -16,40 +18,24 @@ import { waitForMedia } from './support/media.ts';
  */
 
 let link: ImpairedLink;
-let stack: Stack;
-let studioBrowser: Browser;
-let roomBrowser: Browser;
-let lesson: Lesson;
-let classroomId: string;
+let setup: ImpairedClassroom;
 
 beforeAll(async () => {
   link = await ImpairedLink.create();
-  stack = await startStack({ host: link.hostIp, serveClient: true, sfuWorkers: 1, recorder: false });
-  studioBrowser = await launchChromium({ secureOrigin: stack.url, fakeVideo: await demandingCameraFile() });
-  roomBrowser = await launchChromium({ executablePath: await link.chromiumInside(), secureOrigin: stack.url });
-  lesson = await stack.admin.createLesson({ title: '弱网课堂', knowledgePoints: ['楞次定律'] });
-  classroomId = (await stack.admin.createClassroom({ name: '山区小学 六(1)班' })).id;
-  await stack.admin.pairClassroom(lesson.id, classroomId);
+  setup = await startImpairedClassroom(link, {
+    lesson: { title: '弱网课堂', knowledgePoints: ['楞次定律'] },
+    classroomName: '山区小学 六(1)班',
+    studioFakeVideo: await demandingCameraFile(),
+  });
 });
 
 afterAll(async () => {
-  await roomBrowser?.close();
-  await studioBrowser?.close();
-  await stack?.stop();
+  await setup?.close();
   await link?.destroy();
 });
 
-async function open(
-  browser: Browser,
-  role: IssueToken['role'],
-  displayName: string,
-  extra: Partial<IssueToken> = {},
-  viewport = { width: 1280, height: 720 },
-): Promise<Page> {
-  const issued = await stack.admin.issueToken(lesson.id, { role, displayName, ...extra });
-  const page = await browser.newPage({ viewport });
-  page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
-  // Keeps the page's peer connections reachable, so the studio's per-layer send stats can be read (outbound()).
+/** Keeps the page's peer connections reachable, so the studio's per-layer send stats can be read (outbound()). */
+async function keepPeers(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const Native = window.RTCPeerConnection;
     const peers: RTCPeerConnection[] = [];
@@ -61,46 +47,10 @@ async function open(
       }
     };
   });
-  await page.goto(new URL(issued.joinPath, stack.url).href);
-  return page;
 }
 
-interface Inbound {
-  kind: 'audio' | 'video';
-  framesDecoded: number;
-  frameWidth: number;
-  freezeCount: number;
-  totalFreezesDuration: number;
-  packetsReceived: number;
-  packetsLost: number;
-  bytesReceived: number;
-  concealedSamples: number;
-  totalSamplesReceived: number;
-  concealmentEvents: number;
-}
-
-/** Sums the page's inbound-rtp reports per kind (the studio publishes one camera and one mic). */
-async function inbound(page: Page): Promise<Record<'audio' | 'video', Inbound>> {
-  const reports = await page.evaluate(() => window.__classroom!.client.inboundRtp());
-  const sum = (kind: 'audio' | 'video'): Inbound => {
-    const rs = reports.filter((r) => r.kind === kind);
-    const total = (k: string) => rs.reduce((n, r) => n + (Number(r[k]) || 0), 0);
-    return {
-      kind,
-      framesDecoded: total('framesDecoded'),
-      frameWidth: Math.max(0, ...rs.map((r) => Number(r.frameWidth) || 0)),
-      freezeCount: total('freezeCount'),
-      totalFreezesDuration: total('totalFreezesDuration'),
-      packetsReceived: total('packetsReceived'),
-      packetsLost: total('packetsLost'),
-      bytesReceived: total('bytesReceived'),
-      concealedSamples: total('concealedSamples'),
-      totalSamplesReceived: total('totalSamplesReceived'),
-      concealmentEvents: total('concealmentEvents'),
-    };
-  };
-  return { audio: sum('audio'), video: sum('video') };
-}
+const open = (browser: Browser, role: IssueToken['role'], displayName: string, options: Omit<OpenOptions, 'beforeJoin'> = {}) =>
+  openAs(browser, setup.target, role, displayName, { ...options, beforeJoin: keepPeers });
 
 /** The studio's video outbound-rtp reports (one per simulcast layer), from the peers its page made. */
 function sendLayers(page: Page) {
@@ -128,70 +78,10 @@ async function outbound(page: Page, seconds: number) {
     .map(({ frameWidth, kbps, limitation }) => ({ frameWidth, kbps, limitation }));
 }
 
-/** The share of an observation's time spent at a received width that passes `test`. */
-function share(widths: [number, number][], test: (width: number) => boolean): number {
-  const total = widths.reduce((ms, [, d]) => ms + d, 0);
-  return widths.filter(([w]) => test(w)).reduce((ms, [, d]) => ms + d, 0) / Math.max(1, total);
-}
-
-/** Watches the page for `seconds`: longest stretch without a new audio packet, phases seen, first/last stats. */
-async function observe(page: Page, seconds: number) {
-  const first = await inbound(page);
-  const startedAt = Date.now();
-  let lastAt = startedAt;
-  let last = first;
-  let lastAudioAt = Date.now();
-  let longestAudioStall = 0;
-  const phases = new Set<string>();
-  /** The received width over time, as [width, ms] runs: when the SFU switched layers. */
-  const widths: [number, number][] = [];
-  /** The layer the page asked the SFU for over time, as [layer, ms] runs (null: not received). */
-  const askedLayers: [number | null, number][] = [];
-  const addRun = <T>(runs: [T, number][], value: T, ms: number) => {
-    const run = runs.at(-1);
-    if (run && run[0] === value) run[1] += ms;
-    else runs.push([value, ms]);
-  };
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    await page.waitForTimeout(100);
-    const now = await inbound(page);
-    if (now.audio.packetsReceived > last.audio.packetsReceived) lastAudioAt = Date.now();
-    longestAudioStall = Math.max(longestAudioStall, Date.now() - lastAudioAt);
-    const { phase, asked } = await page.evaluate(() => {
-      const { phase, plan, publications } = window.__classroom!.client.getSnapshot();
-      const camera = publications.find((p) => p.kind === 'video');
-      return { phase, asked: camera ? (plan.get(camera.producerId) ?? null) : null };
-    });
-    phases.add(phase);
-    addRun(widths, now.video.frameWidth, Date.now() - lastAt);
-    addRun(askedLayers, asked, Date.now() - lastAt);
-    lastAt = Date.now();
-    last = now;
-  }
-  const d = (k: keyof Inbound, kind: 'audio' | 'video') => (last[kind][k] as number) - (first[kind][k] as number);
-  return {
-    longestAudioStallMs: longestAudioStall,
-    phases: [...phases],
-    framesDecoded: d('framesDecoded', 'video'),
-    frameWidth: last.video.frameWidth,
-    widths,
-    askedLayers,
-    videoKbps: Math.round((d('bytesReceived', 'video') * 8) / (Date.now() - startedAt)),
-    freezes: d('freezeCount', 'video'),
-    freezeSeconds: Math.round(d('totalFreezesDuration', 'video') * 100) / 100,
-    videoLost: d('packetsLost', 'video'),
-    audioPackets: d('packetsReceived', 'audio'),
-    audioLost: d('packetsLost', 'audio'),
-    concealedPercent: Math.round((d('concealedSamples', 'audio') / Math.max(1, d('totalSamplesReceived', 'audio'))) * 1000) / 10,
-    concealmentEvents: d('concealmentEvents', 'audio'),
-  };
-}
-
 describe('weak classroom link', () => {
   it('keeps audio flowing and video going under 1 Mbit/s with 5 % loss, without reconnecting, and recovers from 10 s of blocked media', async () => {
-    const room = await open(roomBrowser, 'classroom_device', '山区小学 六(1)班', { classroomId });
-    const studio = await open(studioBrowser, 'master_teacher', '王老师');
+    const room = await open(setup.roomBrowser, 'classroom_device', '山区小学 六(1)班', { extra: { classroomId: setup.classroomId } });
+    const studio = await open(setup.studioBrowser, 'master_teacher', '王老师');
     await studio.getByRole('button', { name: /开始上课/ }).click({ timeout: 30_000 });
     await waitForMedia(room, (s) => s.framesDecoded > 30 && s.audioPacketsReceived > 50, 30_000);
 
@@ -220,7 +110,7 @@ describe('weak classroom link', () => {
 
     // A student's phone on the same lesson (390 CSS px wide, devicePixelRatio 1) asks for the layer that covers
     // its tile, 640 wide, not the top one: nothing it could not show crosses its link.
-    const phone = await open(studioBrowser, 'student', '小明', { classroomId }, { width: 390, height: 844 });
+    const phone = await open(setup.studioBrowser, 'student', '小明', { extra: { classroomId: setup.classroomId }, viewport: PHONE_VIEWPORT });
     await waitForMedia(phone, (s) => s.framesDecoded > 30, 30_000);
     const phoneCamera = await phone.evaluate(() => {
       const { plan, publications } = window.__classroom!.client.getSnapshot();

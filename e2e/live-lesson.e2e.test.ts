@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson } from '@dualclass/protocol';
 import { REPO_ROOT, startStack, type Stack } from '../infra/src/stack.ts';
 import { launchChromium } from './support/browser.ts';
+import { DESKTOP_VIEWPORT, openAs, PHONE_VIEWPORT } from './support/join.ts';
 import { mediaStats, waitForMedia, type MediaStats } from './support/media.ts';
 
 let stack: Stack;
@@ -28,25 +29,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function openAs(role: 'master_teacher' | 'classroom_device' | 'student', displayName: string): Promise<Page> {
-  const issued = await stack.admin.issueToken(lesson.id, {
-    role,
-    displayName,
-    ...(role === 'classroom_device' ? { classroomId } : {}),
+const open = (role: 'master_teacher' | 'classroom_device' | 'student', displayName: string): Promise<Page> =>
+  openAs(browser, { admin: stack.admin, baseUrl: stack.url, lessonId: lesson.id }, role, displayName, {
+    extra: role === 'classroom_device' ? { classroomId } : {},
+    viewport: role === 'student' ? PHONE_VIEWPORT : DESKTOP_VIEWPORT,
   });
-  const page = await browser.newPage({ viewport: role === 'student' ? { width: 390, height: 844 } : { width: 1280, height: 720 } });
-  page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
-  await page.goto(new URL(issued.joinPath, stack.url).href);
-  return page;
-}
 
 describe('live lesson in the browser', () => {
   it('master goes live; a remote classroom and a student decode the video and receive the audio', async () => {
-    const classroom = await openAs('classroom_device', '九年级（2）班');
-    const student = await openAs('student', '小明');
+    const classroom = await open('classroom_device', '九年级（2）班');
+    const student = await open('student', '小明');
     await expect.poll(() => classroom.getByRole('status').first().textContent(), { timeout: 15_000 }).toMatch(/等待|waiting/i);
 
-    const studio = await openAs('master_teacher', '王老师');
+    const studio = await open('master_teacher', '王老师');
     await studio.getByRole('button', { name: /开始上课/ }).click({ timeout: 30_000 });
 
     for (const [name, page] of [['classroom', classroom], ['student', student]] as const) {

@@ -5,6 +5,7 @@ import { startPostgresServer, type PostgresServer } from '../infra/src/postgres-
 import { startRedisServer, type RedisServer } from '../infra/src/redis-server.ts';
 import { startStack, type Stack } from '../infra/src/stack.ts';
 import { launchChromium } from './support/browser.ts';
+import { openAs } from './support/join.ts';
 import { waitForMedia, waitForMediaFrom } from './support/media.ts';
 
 /*
@@ -45,13 +46,8 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function open(nodeUrl: string, role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> {
-  const issued = await stack.signalingNodes[0]!.admin.issueToken(lesson.id, { role, displayName, ...extra });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
-  await page.goto(new URL(issued.joinPath, nodeUrl).href);
-  return page;
-}
+const open = (nodeUrl: string, role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> =>
+  openAs(browser, { admin: stack.signalingNodes[0]!.admin, baseUrl: nodeUrl, lessonId: lesson.id }, role, displayName, { extra });
 
 const snapshotOf = (page: Page) => page.evaluate(() => window.__classroom!.client.getSnapshot());
 

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssueToken, Lesson } from '@dualclass/protocol';
-import { startStack, type Stack } from '../infra/src/stack.ts';
-import { launchChromium } from './support/browser.ts';
+import { startImpairedClassroom, type ImpairedClassroom } from './support/impaired-classroom.ts';
 import { ImpairedLink } from './support/impaired-link.ts';
+import { openAs } from './support/join.ts';
 import { mediaStats, waitForMedia, waitForMediaFrom } from './support/media.ts';
 
 /*
@@ -20,36 +19,17 @@ import { mediaStats, waitForMedia, waitForMediaFrom } from './support/media.ts';
 const exec = promisify(execFile);
 
 let link: ImpairedLink;
-let stack: Stack;
-let studioBrowser: Browser;
-let roomBrowser: Browser;
-let lesson: Lesson;
-let classroomId: string;
+let setup: ImpairedClassroom;
 
 beforeAll(async () => {
   link = await ImpairedLink.create();
-  stack = await startStack({ host: link.hostIp, serveClient: true, sfuWorkers: 1, recorder: false });
-  studioBrowser = await launchChromium({ secureOrigin: stack.url });
-  roomBrowser = await launchChromium({ executablePath: await link.chromiumInside(), secureOrigin: stack.url });
-  lesson = await stack.admin.createLesson({ title: '断线恢复' });
-  classroomId = (await stack.admin.createClassroom({ name: '白云小学 四(2)班' })).id;
-  await stack.admin.pairClassroom(lesson.id, classroomId);
+  setup = await startImpairedClassroom(link, { lesson: { title: '断线恢复' }, classroomName: '白云小学 四(2)班' });
 });
 
 afterAll(async () => {
-  await roomBrowser?.close();
-  await studioBrowser?.close();
-  await stack?.stop();
+  await setup?.close();
   await link?.destroy();
 });
-
-async function open(browser: Browser, role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> {
-  const issued = await stack.admin.issueToken(lesson.id, { role, displayName, ...extra });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('pageerror', (err) => console.error(`[${role} page error]`, err));
-  await page.goto(new URL(issued.joinPath, stack.url).href);
-  return page;
-}
 
 /** What the studio knows about the classroom: still there, on stage, hand up, and the id of its camera publication. */
 async function seenByStudio(studio: Page, roomId: string) {
@@ -90,7 +70,7 @@ async function until<T>(page: Page, read: () => Promise<T>, done: (v: T) => bool
 async function mediaWorkerPids(): Promise<number[]> {
   const { stdout } = await exec('ps', ['-e', '-o', 'pid=,ppid=,comm=']);
   const rows = stdout.trim().split('\n').map((line) => line.trim().split(/\s+/));
-  const under = new Set([stack.sfu.child.pid!]);
+  const under = new Set([setup.stack.sfu.child.pid!]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, ppid] of rows) if (under.has(Number(ppid)) && !under.has(Number(pid))) (under.add(Number(pid)), (grew = true));
@@ -100,8 +80,8 @@ async function mediaWorkerPids(): Promise<number[]> {
 
 describe('a classroom on a failing link', () => {
   it('resumes signaling without touching media, restarts ICE after blocked media, rebuilds media after the SFU worker dies', async () => {
-    const room = await open(roomBrowser, 'classroom_device', '白云小学 四(2)班', { classroomId });
-    const studio = await open(studioBrowser, 'master_teacher', '李老师');
+    const room = await openAs(setup.roomBrowser, setup.target, 'classroom_device', '白云小学 四(2)班', { extra: { classroomId: setup.classroomId } });
+    const studio = await openAs(setup.studioBrowser, setup.target, 'master_teacher', '李老师');
     await studio.getByRole('button', { name: /开始上课/ }).click({ timeout: 30_000 });
     await waitForMedia(room, (s) => s.framesDecoded > 30 && s.audioPacketsReceived > 50, 30_000);
     const roomId = await room.evaluate(() => window.__classroom!.client.getSnapshot().self!.id);

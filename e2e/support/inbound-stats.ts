@@ -9,6 +9,7 @@ export interface Inbound {
   totalFreezesDuration: number;
   packetsReceived: number;
   packetsLost: number;
+  bytesReceived: number;
   concealedSamples: number;
   totalSamplesReceived: number;
   concealmentEvents: number;
@@ -31,6 +32,7 @@ export async function inbound(page: Page): Promise<Record<'audio' | 'video', Inb
       totalFreezesDuration: total('totalFreezesDuration'),
       packetsReceived: total('packetsReceived'),
       packetsLost: total('packetsLost'),
+      bytesReceived: total('bytesReceived'),
       concealedSamples: total('concealedSamples'),
       totalSamplesReceived: total('totalSamplesReceived'),
       concealmentEvents: total('concealmentEvents'),
@@ -41,30 +43,54 @@ export async function inbound(page: Page): Promise<Record<'audio' | 'video', Inb
   return { audio: sum('audio'), video: sum('video') };
 }
 
+/** Adds `ms` to the last run if it holds `value`, else starts a new run. */
+function addRun<T>(runs: [T, number][], value: T, ms: number): void {
+  const run = runs.at(-1);
+  if (run && run[0] === value) run[1] += ms;
+  else runs.push([value, ms]);
+}
+
+/** The share of an observation's time spent at a received width that passes `test` (observe's `widths`). */
+export function share(widths: [number, number][], test: (width: number) => boolean): number {
+  const total = widths.reduce((ms, [, d]) => ms + d, 0);
+  return widths.filter(([w]) => test(w)).reduce((ms, [, d]) => ms + d, 0) / Math.max(1, total);
+}
+
 /**
- * Watches the page for `seconds`: longest stretch without a new audio packet, phases seen, what the counters
- * moved by, the mean jitter-buffer delay over the window, and the median RTT of the page's own health reports
- * (null on pages that send none).
+ * Watches the page for `seconds`, sampling every 100 ms: longest stretch without a new audio packet, phases seen,
+ * the received width and the camera layer the page asked for over time (as [value, ms] runs), what the counters
+ * moved by, the received video rate, the mean jitter-buffer delay over the window, and the median RTT of the
+ * page's own health reports (null on pages that send none).
  */
 export async function observe(page: Page, seconds: number) {
   const first = await inbound(page);
+  const startedAt = Date.now();
+  let lastAt = startedAt;
   let last = first;
   let lastAudioAt = Date.now();
   let longestAudioStall = 0;
   const phases = new Set<string>();
   const rtts: number[] = [];
+  /** The received width over time, as [width, ms] runs: when the SFU switched layers. */
+  const widths: [number, number][] = [];
+  /** The layer the page asked the SFU for over time, as [layer, ms] runs (null: not received). */
+  const askedLayers: [number | null, number][] = [];
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     await page.waitForTimeout(100);
     const now = await inbound(page);
     if (now.audio.packetsReceived > last.audio.packetsReceived) lastAudioAt = Date.now();
     longestAudioStall = Math.max(longestAudioStall, Date.now() - lastAudioAt);
-    const { phase, rttMs } = await page.evaluate(() => {
-      const snapshot = window.__classroom!.client.getSnapshot();
-      return { phase: snapshot.phase, rttMs: snapshot.ownHealth?.rttMs ?? null };
+    const { phase, rttMs, asked } = await page.evaluate(() => {
+      const { phase, ownHealth, plan, publications } = window.__classroom!.client.getSnapshot();
+      const camera = publications.find((p) => p.kind === 'video');
+      return { phase, rttMs: ownHealth?.rttMs ?? null, asked: camera ? (plan.get(camera.producerId) ?? null) : null };
     });
     phases.add(phase);
     if (rttMs !== null) rtts.push(rttMs);
+    addRun(widths, now.video.frameWidth, Date.now() - lastAt);
+    addRun(askedLayers, asked, Date.now() - lastAt);
+    lastAt = Date.now();
     last = now;
   }
   const d = (k: keyof Inbound, kind: 'audio' | 'video') => (last[kind][k] as number) - (first[kind][k] as number);
@@ -75,6 +101,9 @@ export async function observe(page: Page, seconds: number) {
     phases: [...phases],
     framesDecoded: d('framesDecoded', 'video'),
     frameWidth: last.video.frameWidth,
+    widths,
+    askedLayers,
+    videoKbps: Math.round((d('bytesReceived', 'video') * 8) / (Date.now() - startedAt)),
     freezes: d('freezeCount', 'video'),
     freezeSeconds: Math.round(d('totalFreezesDuration', 'video') * 100) / 100,
     videoPackets: d('packetsReceived', 'video'),

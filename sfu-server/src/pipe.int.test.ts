@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassroomError } from '@dualclass/protocol';
 import { SfuClient } from './client.ts';
 import { loadSfuConfig } from './config.ts';
 import { startSfuServer, type SfuServer } from './index.ts';
+import { until } from './testing/until.ts';
+import { rtpSink, vp8Feed } from './testing/vp8-rtp.ts';
 
 /*
  * Two SFU nodes (each its own workers and RPC server) cascaded through an SRTP pipe link: a VP8 feed from ffmpeg
@@ -39,45 +37,6 @@ afterAll(async () => {
   await nodeB?.close();
 });
 
-/** RTP arriving at a UDP socket: packet count per payload type, and whether a VP8 keyframe start was seen. */
-function rtpSink(): { socket: Socket; packets: Map<number, number>; keyframes: () => number } {
-  const socket = createSocket('udp4');
-  const packets = new Map<number, number>();
-  let keyframes = 0;
-  socket.on('message', (msg) => {
-    if (msg.length < 13 || msg[0]! >> 6 !== 2) return;
-    const pt = msg[1]! & 0x7f;
-    if (pt >= 72 && pt <= 79) return; // RTCP on the same port
-    packets.set(pt, (packets.get(pt) ?? 0) + 1);
-    // RFC 7741: skip the RTP header (CSRCs, extension), then the VP8 payload descriptor; a partition start whose
-    // payload header has P = 0 is a keyframe.
-    let off = 12 + (msg[0]! & 0x0f) * 4;
-    if (msg[0]! & 0x10) off += 4 + msg.readUInt16BE(off + 2) * 4;
-    const d = msg[off]!;
-    const start = (d & 0x10) !== 0 && (d & 0x0f) === 0;
-    off += 1;
-    if (d & 0x80) {
-      const x = msg[off]!;
-      off += 1;
-      if (x & 0x80) off += msg[off]! & 0x80 ? 2 : 1;
-      if (x & 0x40) off += 1;
-      if (x & 0x30) off += 1;
-    }
-    if (start && off < msg.length && (msg[off]! & 0x01) === 0) keyframes += 1;
-  });
-  return { socket, packets, keyframes: () => keyframes };
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('cascade between two SFU nodes', () => {
   it('sends a producer of node A over an SRTP pipe link to a viewer on node B, and its pause and close follow', async () => {
     const { rtpCapabilities } = await b.call('router.ensure', { lessonId: LESSON });
@@ -88,16 +47,8 @@ describe('cascade between two SFU nodes', () => {
       tracks: [{ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrc: 31_337 }],
     });
     const video = tracks[0]!;
-    const ffmpeg = spawn(
-      '/usr/bin/ffmpeg',
-      [
-        ...['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30'],
-        ...['-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '600k', '-g', '30', '-an'],
-        ...['-f', 'rtp', '-ssrc', '31337', '-payload_type', '101', `rtp://127.0.0.1:${video.port}?pkt_size=1200`],
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const sink = rtpSink();
+    const sink = await rtpSink();
+    const ffmpeg = vp8Feed(video.port, 31_337, 101);
     try {
       // Both ends of the link, each connected to the other.
       const linkId = 'node-a.node-b';
@@ -115,9 +66,7 @@ describe('cascade between two SFU nodes', () => {
       await b.call('pipe.receive', { lessonId: LESSON, linkId, producerId: video.producerId, ...sent });
 
       // A viewer on node B: a plain RTP tap into this test's socket.
-      sink.socket.bind(0, '127.0.0.1');
-      await once(sink.socket, 'listening');
-      const port = (sink.socket.address() as AddressInfo).port;
+      const port = sink.port;
       const viewer = { lessonId: LESSON, participantId: 'viewer-b' };
       const { transportId } = await b.call('transport.createPlainRecv', { ...viewer, remote: { ip: '127.0.0.1', rtpPort: port, rtcpPort: port + 1 } });
       const consumer = await b.call('consumer.create', { ...viewer, transportId, producerId: video.producerId, rtpCapabilities });
@@ -150,7 +99,7 @@ describe('cascade between two SFU nodes', () => {
       expect(await closed).toBe('producer closed');
     } finally {
       ffmpeg.kill('SIGKILL');
-      sink.socket.close();
+      sink.close();
     }
   });
 });

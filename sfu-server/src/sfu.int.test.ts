@@ -15,6 +15,7 @@ import {
 import { SfuClient } from './client.ts';
 import { loadSfuConfig } from './config.ts';
 import { startSfuServer, type SfuServer } from './index.ts';
+import { until } from './testing/until.ts';
 
 /*
  * Real mediasoup workers, real socket.io RPC, real UDP on loopback: the path signaling uses in production.
@@ -50,16 +51,6 @@ function nextNotification<N extends SfuNotificationName>(
       resolve(data);
     });
   });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {
