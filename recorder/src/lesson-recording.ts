@@ -1,14 +1,17 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ClassroomError, type LibraryTags, type RecordingManifest, type RecordingPhase, type RecordingStatus, type RecordingTrack } from '@dualclass/protocol';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { FileStore } from './storage/file-store.ts';
 import { SegmentVerifier } from './capture/segment-verifier.ts';
-import { RECORDER_PEER_ID, TrackCapture } from './capture/track-capture.ts';
+import { RECORDER_PEER_ID, TrackCapture, type TrackCaptureDeps } from './capture/track-capture.ts';
 import type { UdpPortPool } from './ffmpeg/udp-ports.ts';
 import { finalizeRecording } from './finalize/finalize.ts';
 import type { Interval } from './finalize/timeline.ts';
+import { restoreLesson, type RestoredLesson } from './recovery/restore.ts';
+import { LESSON_STATE_FILE, type SavedLesson } from './recovery/saved-state.ts';
+import { StateFile } from './recovery/state-file.ts';
 
 export interface LessonRecordingDeps {
   sfu: SfuClient;
@@ -38,22 +41,55 @@ export class LessonRecording {
   readonly #tracks = new Map<string, TrackCapture>();
   readonly #pauses: Interval[] = [];
   readonly #verifier = new SegmentVerifier();
+  readonly #state: StateFile<SavedLesson>;
+  #nextTrackIndex = 0;
   #pausedSince: number | null = null;
   #endMs: number | null = null;
   #rtpCapabilities: Promise<unknown> | undefined;
   #scanTimer: NodeJS.Timeout;
   #pending = new Set<Promise<unknown>>();
 
-  constructor(
+  /**
+   * A new recording, or — when an earlier recorder process died while recording this lesson into the same work
+   * folder — that recording adopted: its runs are kept (their captures are killed if they outlived it), its taps at
+   * the SFU closed, and each track continues in its own folder once it is added again.
+   */
+  static async open(deps: LessonRecordingDeps, lessonId: string, tags: LibraryTags, startMs: number): Promise<LessonRecording> {
+    const dir = path.join(deps.workDir, lessonId);
+    await mkdir(dir, { recursive: true });
+    const restored = await restoreLesson(dir);
+    if (restored) {
+      await Promise.all(restored.tracks.flatMap((t) => t.runs.map((r) => r.stopOrphan())));
+      // The dead process's taps still send to ports that new captures may be given.
+      await deps.sfu.call('participant.close', { lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined);
+      deps.log.warn({ tracks: restored.tracks.length, runs: restored.tracks.reduce((n, t) => n + t.runs.length, 0) }, 'recording adopted from an earlier recorder process');
+    }
+    const recording = new LessonRecording(deps, lessonId, tags, restored?.saved.startMs ?? startMs, restored);
+    await recording.#saveState();
+    return recording;
+  }
+
+  private constructor(
     private readonly deps: LessonRecordingDeps,
     lessonId: string,
     tags: LibraryTags,
     startMs: number,
+    restored: RestoredLesson | undefined,
   ) {
     this.lessonId = lessonId;
     this.tags = tags;
     this.startMs = startMs;
     this.dir = path.join(deps.workDir, lessonId);
+    this.#state = new StateFile(path.join(this.dir, LESSON_STATE_FILE));
+    if (restored) {
+      this.#pauses.push(...restored.saved.pauses);
+      this.#pausedSince = restored.saved.pausedSince;
+      if (this.#pausedSince !== null) this.phase = 'paused';
+      for (const t of restored.tracks) {
+        this.#tracks.set(t.track.producerId, new TrackCapture(this.#captureDeps(), t.track, this.dir, t.index, t));
+        this.#nextTrackIndex = Math.max(this.#nextTrackIndex, t.index + 1);
+      }
+    }
     this.#scanTimer = setInterval(() => void this.#verifyFinishedSegments(), VERIFY_SCAN_MS);
   }
 
@@ -70,13 +106,10 @@ export class LessonRecording {
 
   async addTrack(track: RecordingTrack): Promise<void> {
     this.#assertLive();
-    if (this.#tracks.has(track.producerId)) return;
-    const capture = new TrackCapture(
-      { lessonId: this.lessonId, sfu: this.deps.sfu, ports: this.deps.ports, mediaIp: this.deps.mediaIp, segmentSeconds: this.deps.segmentSeconds, log: this.deps.log },
-      track,
-      this.dir,
-      this.#tracks.size,
-    );
+    const adopted = this.#tracks.get(track.producerId);
+    if (adopted?.opened || adopted?.closed) return;
+    // A track adopted from an earlier recorder process continues after its runs, in its own folder.
+    const capture = adopted ?? new TrackCapture(this.#captureDeps(), track, this.dir, this.#nextTrackIndex++);
     this.#tracks.set(track.producerId, capture);
     await this.#track(
       (async () => {
@@ -84,7 +117,7 @@ export class LessonRecording {
         try {
           await capture.open(await this.#rtpCapabilities);
         } catch (err) {
-          this.#tracks.delete(track.producerId);
+          if (!adopted) this.#tracks.delete(track.producerId);
           await capture.close();
           throw err;
         }
@@ -108,12 +141,14 @@ export class LessonRecording {
     if (paused) {
       this.phase = 'paused';
       this.#pausedSince = Date.now();
+      await this.#saveState();
       await Promise.all([...this.#tracks.values()].map((t) => t.pause()));
     } else {
       await Promise.all([...this.#tracks.values()].map((t) => t.resume()));
       this.#pauses.push({ fromMs: this.#pausedSince!, toMs: Date.now() });
       this.#pausedSince = null;
       this.phase = 'recording';
+      await this.#saveState();
     }
   }
 
@@ -166,6 +201,15 @@ export class LessonRecording {
   async abort(): Promise<void> {
     clearInterval(this.#scanTimer);
     await Promise.allSettled([...this.#tracks.values()].map((t) => t.close()));
+  }
+
+  #captureDeps(): TrackCaptureDeps {
+    const { sfu, ports, mediaIp, segmentSeconds, log } = this.deps;
+    return { lessonId: this.lessonId, sfu, ports, mediaIp, segmentSeconds, log };
+  }
+
+  #saveState(): Promise<void> {
+    return this.#state.save({ lessonId: this.lessonId, tags: this.tags, startMs: this.startMs, pauses: this.#pauses, pausedSince: this.#pausedSince });
   }
 
   #setPhase(phase: RecordingPhase, progress: number | null): void {

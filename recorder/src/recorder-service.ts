@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { ClassroomError, type recorderService, type RecordingPhase, type RecordingStatus, type RpcNotification } from '@dualclass/protocol';
+import { ClassroomError, type LibraryTags, type recorderService, type RecordingPhase, type RecordingStatus, type RpcNotification } from '@dualclass/protocol';
 import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { FileStore } from './storage/file-store.ts';
 import { RECORDER_PEER_ID } from './capture/track-capture.ts';
-import { LessonRecording } from './lesson-recording.ts';
+import { LessonRecording, type LessonRecordingDeps } from './lesson-recording.ts';
 import { UdpPortPool } from './ffmpeg/udp-ports.ts';
 import type { RecorderConfig } from './config.ts';
 
@@ -20,6 +20,8 @@ export interface RecorderServiceEvents {
 /** Every lesson being recorded or finalized on this recorder, and the RPC handlers that drive them. */
 export class RecorderService extends EventEmitter<RecorderServiceEvents> {
   readonly #lessons = new Map<string, LessonRecording>();
+  // A start may adopt an earlier process's folder (async); a second start for the lesson meanwhile waits on it.
+  readonly #opening = new Map<string, Promise<LessonRecording>>();
   readonly #ports: UdpPortPool;
 
   constructor(
@@ -39,27 +41,14 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
   handlers(): RpcHandlers<typeof recorderService.methods> {
     return {
       'recording.start': async ({ lessonId, tags, startedAt }) => {
-        let lesson = this.#lessons.get(lessonId);
-        if (!lesson) {
-          lesson = new LessonRecording(
-            {
-              sfu: this.sfu,
-              ports: this.#ports,
-              store: this.store,
-              workDir: this.config.workDir,
-              mediaIp: this.config.mediaIp,
-              segmentSeconds: this.config.segmentSeconds,
-              log: this.log.child({ lessonId }),
-              onProgress: (id, phase, progress) => this.#onProgress(id, phase, progress),
-            },
-            lessonId,
-            tags,
-            Date.parse(startedAt),
-          );
-          this.#lessons.set(lessonId, lesson);
-          this.log.info({ lessonId }, 'recording started');
+        let opening = this.#opening.get(lessonId);
+        if (!opening) {
+          const existing = this.#lessons.get(lessonId);
+          opening = existing ? Promise.resolve(existing) : this.#open(lessonId, tags, Date.parse(startedAt));
+          this.#opening.set(lessonId, opening);
+          void opening.finally(() => this.#opening.delete(lessonId)).catch(() => undefined);
         }
-        return lesson.status();
+        return (await opening).status();
       },
       'recording.addTrack': async ({ lessonId, track }) => {
         await this.#lesson(lessonId).addTrack(track);
@@ -112,6 +101,23 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.#lessons.values()].map((l) => l.abort()));
+  }
+
+  async #open(lessonId: string, tags: LibraryTags, startMs: number): Promise<LessonRecording> {
+    const deps: LessonRecordingDeps = {
+      sfu: this.sfu,
+      ports: this.#ports,
+      store: this.store,
+      workDir: this.config.workDir,
+      mediaIp: this.config.mediaIp,
+      segmentSeconds: this.config.segmentSeconds,
+      log: this.log.child({ lessonId }),
+      onProgress: (id, phase, progress) => this.#onProgress(id, phase, progress),
+    };
+    const lesson = await LessonRecording.open(deps, lessonId, tags, startMs);
+    this.#lessons.set(lessonId, lesson);
+    this.log.info({ lessonId }, 'recording started');
+    return lesson;
   }
 
   #lesson(lessonId: string): LessonRecording {

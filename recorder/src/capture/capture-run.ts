@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { FfmpegCommand } from 'fluent-ffmpeg';
 import { buildCommand, timemarkSeconds } from '../ffmpeg/command.ts';
 import { waitUntilBound } from '../ffmpeg/udp-ports.ts';
+import { StateFile } from '../recovery/state-file.ts';
+import { RUN_STATE_FILE, type SavedRun } from '../recovery/saved-state.ts';
 
 /**
  * One raw segment: run-relative media time in seconds, as ffmpeg's segment list reports it. The file's own
@@ -19,6 +21,8 @@ export interface RawSegment {
 export type RunExit = 'running' | 'stopped' | 'crashed';
 
 const SEGMENT_PATTERN = 'seg-%05d.mkv';
+/** The run's packets as one continuous file, beside its segments. */
+export const RUN_WHOLE_FILE = 'run.mkv';
 const SECOND_SIGINT_MS = 300;
 const STOP_GRACE_MS = 5_000;
 const BIND_TIMEOUT_MS = 5_000;
@@ -37,6 +41,8 @@ export class CaptureRun {
   endedAtMs: number | null = null;
   exit: RunExit = 'running';
   #command: FfmpegCommand | undefined;
+  #pid: number | undefined;
+  readonly #state: StateFile<SavedRun>;
   #stopping = false;
   #forced = false;
   #exited: Promise<void>;
@@ -47,6 +53,7 @@ export class CaptureRun {
     private readonly onCrash: (run: CaptureRun, reason: string) => void,
   ) {
     this.dir = dir;
+    this.#state = new StateFile(path.join(dir, RUN_STATE_FILE));
     this.#exited = new Promise((resolve) => (this.#markExited = resolve));
   }
 
@@ -59,7 +66,7 @@ export class CaptureRun {
   }
 
   get #continuousFile(): string {
-    return path.join(this.dir, 'run.mkv');
+    return path.join(this.dir, RUN_WHOLE_FILE);
   }
 
   /** Starts ffmpeg and resolves once it has bound the RTP port, so the SFU may start sending. */
@@ -82,11 +89,19 @@ export class CaptureRun {
       ],
     });
     this.#command = cmd;
+    cmd.on('start', () => {
+      // fluent-ffmpeg keeps the child on the command; its pid lets a restarted recorder stop an orphaned capture.
+      this.#pid = (cmd as unknown as { ffmpegProc?: { pid?: number } }).ffmpegProc?.pid;
+      this.#save();
+    });
     cmd.on('progress', (progress: { timemark?: string }) => {
       const t = progress.timemark ? timemarkSeconds(progress.timemark) : undefined;
       if (t === undefined || t <= 0) return;
       const anchor = Date.now() - t * 1000;
-      if (this.anchorMs === null || anchor < this.anchorMs) this.anchorMs = anchor;
+      if (this.anchorMs === null || anchor < this.anchorMs) {
+        this.anchorMs = anchor;
+        this.#save();
+      }
     });
     cmd.on('end', () => this.#finish('stopped'));
     cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
@@ -119,22 +134,34 @@ export class CaptureRun {
     clearTimeout(kill);
   }
 
-  /** Segments on disk: the finished ones from the segment list, plus the one a crash left unlisted. */
-  async segments(): Promise<RawSegment[]> {
-    const listed = await readSegmentList(path.join(this.dir, 'segments.csv'));
-    const names = new Set(listed.map((s) => s.file));
-    const files = (await readdir(this.dir).catch(() => [])).filter((f) => /^seg-\d{5}\.mkv$/.test(f)).sort();
-    const last = listed.at(-1);
-    const unlisted = files.filter((f) => !names.has(f)).map<RawSegment>((file) => ({ file, start: last?.end ?? 0, end: last?.end ?? 0, partial: true }));
-    return [...listed, ...unlisted].map((s) => ({ ...s, file: path.join(this.dir, s.file) }));
+  segments(): Promise<RawSegment[]> {
+    return runSegments(this.dir);
   }
 
   #finish(exit: RunExit): void {
     if (this.exit !== 'running') return;
     this.exit = exit;
     this.endedAtMs = Date.now();
+    this.#save();
     this.#markExited();
   }
+
+  #save(): void {
+    const { startedAtMs, anchorMs, endedAtMs, exit } = this;
+    this.#state
+      .save({ startedAtMs, anchorMs, endedAtMs, exit, whole: this.wholeFile !== undefined, pid: this.#pid ?? null })
+      .catch(() => undefined); // a lost state write costs only a restart's adoption of this run, never the capture
+  }
+}
+
+/** Segments on disk: the finished ones from the segment list, plus the one a crash left unlisted. */
+export async function runSegments(dir: string): Promise<RawSegment[]> {
+  const listed = await readSegmentList(path.join(dir, 'segments.csv'));
+  const names = new Set(listed.map((s) => s.file));
+  const files = (await readdir(dir).catch(() => [])).filter((f) => /^seg-\d{5}\.mkv$/.test(f)).sort();
+  const last = listed.at(-1);
+  const unlisted = files.filter((f) => !names.has(f)).map<RawSegment>((file) => ({ file, start: last?.end ?? 0, end: last?.end ?? 0, partial: true }));
+  return [...listed, ...unlisted].map((s) => ({ ...s, file: path.join(dir, s.file) }));
 }
 
 async function readSegmentList(file: string): Promise<RawSegment[]> {

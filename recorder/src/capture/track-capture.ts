@@ -5,6 +5,10 @@ import type { RecordingTrack } from '@dualclass/protocol';
 import type { SfuClient } from '@dualclass/sfu-server/client';
 import { buildSdp, tapCodec, type TapCodec } from '../ffmpeg/sdp.ts';
 import type { UdpPortPool } from '../ffmpeg/udp-ports.ts';
+import type { CapturedRun } from '../finalize/finalize.ts';
+import type { RestoredTrack } from '../recovery/restore.ts';
+import { TRACK_STATE_FILE, type SavedTrack } from '../recovery/saved-state.ts';
+import { StateFile } from '../recovery/state-file.ts';
 import { CaptureRun } from './capture-run.ts';
 
 /** The SFU peer every recording tap of a lesson belongs to; closing it closes all of them. */
@@ -30,8 +34,11 @@ export interface TrackCaptureDeps {
 export class TrackCapture {
   readonly track: RecordingTrack;
   readonly dir: string;
-  readonly runs: CaptureRun[] = [];
+  /** Runs in order: an earlier recorder process's (adopted after a restart), then this process's. */
+  readonly runs: CapturedRun[] = [];
   codec: TapCodec | undefined;
+  #current: CaptureRun | undefined;
+  #nextRun = 0;
   #consumerId: string | undefined;
   #port: number | undefined;
   #sdpPath: string | undefined;
@@ -39,6 +46,7 @@ export class TrackCapture {
   #restartTimer: NodeJS.Timeout | undefined;
   #restarts = 0;
   #active = false;
+  #opened = false;
   #closed = false;
 
   constructor(
@@ -46,9 +54,15 @@ export class TrackCapture {
     track: RecordingTrack,
     lessonDir: string,
     index: number,
+    restored?: Pick<RestoredTrack, 'codec' | 'runs' | 'nextRun'>,
   ) {
     this.track = track;
     this.dir = path.join(lessonDir, `track-${String(index).padStart(3, '0')}`);
+    if (restored) {
+      this.codec = restored.codec;
+      this.runs.push(...restored.runs);
+      this.#nextRun = restored.nextRun;
+    }
   }
 
   get log(): TrackCaptureDeps['log'] {
@@ -63,9 +77,15 @@ export class TrackCapture {
     return this.#closed;
   }
 
+  /** open() was called: a track adopted from an earlier recorder process has not been, until it is added again. */
+  get opened(): boolean {
+    return this.#opened;
+  }
+
   /** Creates the tap and starts the first run. */
   async open(rtpCapabilities: unknown): Promise<void> {
     const { sfu, lessonId, ports, mediaIp } = this.deps;
+    this.#opened = true;
     await mkdir(this.dir, { recursive: true });
     this.#port = await ports.acquire();
     const { transportId } = await sfu.call('transport.createPlainRecv', {
@@ -84,8 +104,9 @@ export class TrackCapture {
     this.codec = tapCodec(this.track.kind, consumer.rtpParameters);
     this.#sdpPath = path.join(this.dir, 'track.sdp');
     await writeFile(this.#sdpPath, buildSdp(this.codec, mediaIp, this.#port));
-    // Raw material describes itself, for whoever looks at a work folder a failed lesson left behind.
-    await writeFile(path.join(this.dir, 'track.json'), JSON.stringify({ lessonId, ...this.track, codec: this.codec.mimeType }));
+    // Raw material describes itself: for a restarted recorder adopting the folder, and for whoever looks at a
+    // work folder a failed lesson left behind.
+    await new StateFile<SavedTrack>(path.join(this.dir, TRACK_STATE_FILE)).save({ lessonId, ...this.track, codec: this.codec });
     await this.resume();
   }
 
@@ -103,7 +124,7 @@ export class TrackCapture {
     this.#stopKeyframes();
     clearTimeout(this.#restartTimer);
     // Stop while packets still flow, so ffmpeg notices at once and closes the last segment with what it has.
-    await this.runs.at(-1)?.stop();
+    await this.#current?.stop();
     await this.#pauseConsumer(true);
   }
 
@@ -121,11 +142,12 @@ export class TrackCapture {
   }
 
   async #startRun(): Promise<void> {
-    const run = new CaptureRun(path.join(this.dir, `run-${String(this.runs.length).padStart(3, '0')}`), (crashed, reason) =>
+    const run = new CaptureRun(path.join(this.dir, `run-${String(this.#nextRun++).padStart(3, '0')}`), (crashed, reason) =>
       this.#onCrash(crashed, reason),
     );
     await mkdir(run.dir, { recursive: true });
     this.runs.push(run);
+    this.#current = run;
     await run.start(this.#sdpPath!, this.#port!, this.deps.segmentSeconds);
     await this.#pauseConsumer(false);
     if (this.track.kind === 'video') this.#startKeyframes();
@@ -140,7 +162,7 @@ export class TrackCapture {
       if (!this.#active || this.#closed) return;
       this.#startRun().catch((err: unknown) => {
         this.deps.log.error({ err, producerId: this.track.producerId }, 'ffmpeg restart failed');
-        this.#onCrash(this.runs.at(-1)!, 'restart failed');
+        this.#onCrash(this.#current!, 'restart failed');
       });
     }, delay);
   }
