@@ -40,6 +40,7 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
   readonly #handlers = new Map<keyof N, Set<(data: never) => void>>();
   // Calls in flight, so a disconnect fails them at once instead of letting each wait out its timeout.
   readonly #pending = new Set<(err: ClassroomError) => void>();
+  readonly #reconnected = new Set<() => void>();
   #closed = false;
 
   private constructor(service: RpcService<M, N>, socket: Socket<ServerToClientEvents, ClientToServerEvents>, timeoutMs: number) {
@@ -51,6 +52,10 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
       for (const reject of [...this.#pending]) reject(err);
     });
     socket.on(NOTIFY_EVENT, (message) => this.#dispatchNotification(message));
+    // The client exists only once the first connect succeeded, so every later 'connect' is a reconnect.
+    socket.on('connect', () => {
+      for (const handler of [...this.#reconnected]) handler();
+    });
   }
 
   /**
@@ -153,6 +158,15 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
     return () => set.delete(entry);
   }
 
+  /**
+   * Called each time the link comes back after a disconnect. The service may be a restarted process that lost
+   * whatever the caller had told it; the caller re-sends that here. Returns the unsubscribe function.
+   */
+  onReconnected(handler: () => void): () => void {
+    this.#reconnected.add(handler);
+    return () => this.#reconnected.delete(handler);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -160,6 +174,7 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
     const err = new ClassroomError('UNAVAILABLE', `${this.#service.name} client is closed`);
     for (const reject of [...this.#pending]) reject(err);
     this.#handlers.clear();
+    this.#reconnected.clear();
   }
 
   #dispatchNotification(message: unknown): void {

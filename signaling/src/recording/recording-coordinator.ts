@@ -36,10 +36,25 @@ interface Recorded {
   names: Map<string, string>;
   paused: boolean;
   ending: boolean;
+  /** The lesson ended while the recorder was unreachable: `finish` is sent once the link is back. */
+  finishPending: boolean;
   /** Changes are applied one at a time per lesson, in order. */
   queue: Promise<void>;
   /** Library writes for the playable and the complete manifest, in that order. */
   publishing?: Promise<void>;
+}
+
+function startParams(lesson: Lesson): { lessonId: string; tags: LibraryTags; startedAt: string } {
+  const tags: LibraryTags = {
+    title: lesson.title,
+    description: '',
+    subject: lesson.subject,
+    grade: lesson.grade,
+    teacherName: lesson.teacherName,
+    school: lesson.school,
+    knowledgePoints: lesson.knowledgePoints,
+  };
+  return { lessonId: lesson.id, tags, startedAt: lesson.startedAt ?? new Date().toISOString() };
 }
 
 /** The studio's angles and audio are always recorded; a classroom or student only while on stage to everyone. */
@@ -81,6 +96,7 @@ export class RecordingCoordinator {
       void this.#library((l) => l.failRecording(lessonId, reason), lessonId);
       this.#lessons.delete(lessonId);
     });
+    recorder.onReconnected(() => this.#resume());
   }
 
   /** The phase a joining participant should show. */
@@ -100,20 +116,12 @@ export class RecordingCoordinator {
   }
 
   async #start(lesson: Lesson): Promise<void> {
-    const tags: LibraryTags = {
-      title: lesson.title,
-      description: '',
-      subject: lesson.subject,
-      grade: lesson.grade,
-      teacherName: lesson.teacherName,
-      school: lesson.school,
-      knowledgePoints: lesson.knowledgePoints,
-    };
-    const recorded: Recorded = { lesson, tracks: new Map(), names: new Map(), paused: false, ending: false, queue: Promise.resolve() };
+    const recorded: Recorded = { lesson, tracks: new Map(), names: new Map(), paused: false, ending: false, finishPending: false, queue: Promise.resolve() };
     this.#lessons.set(lesson.id, recorded);
     try {
-      await this.deps.recorder.call('recording.start', { lessonId: lesson.id, tags, startedAt: lesson.startedAt ?? new Date().toISOString() });
-      await this.deps.library.createRecordingEntry(lesson.id, tags);
+      const params = startParams(lesson);
+      await this.deps.recorder.call('recording.start', params);
+      await this.deps.library.createRecordingEntry(lesson.id, params.tags);
       this.deps.broadcast.toLesson(lesson.id, 'recording:state', { phase: 'recording' });
       const live = this.deps.lessons.registry.get(lesson.id);
       if (live) this.#sync(live);
@@ -122,6 +130,32 @@ export class RecordingCoordinator {
       this.#lessons.delete(lesson.id);
       this.deps.log.error({ err, lessonId: lesson.id }, 'recording could not start');
       this.deps.broadcast.toLesson(lesson.id, 'recording:state', { phase: 'off' });
+    }
+  }
+
+  /**
+   * The recorder link is back. The recorder may be a restarted process that knows nothing of our lessons: each
+   * live one is started again with its pause state and every track, exactly as when recording began (a recorder
+   * that kept running treats all of it as no-ops; a restarted one adopts its work folder and lists the gap), and
+   * a lesson that ended meanwhile is finished.
+   */
+  #resume(): void {
+    const { recorder } = this.deps;
+    for (const [lessonId, recorded] of this.#lessons) {
+      if (recorded.ending && !recorded.finishPending) continue;
+      recorded.queue = recorded.queue.then(async () => {
+        try {
+          await recorder.call('recording.start', startParams(recorded.lesson));
+          if (recorded.finishPending) return await this.#sendFinish(recorded);
+          if (recorded.paused) await recorder.call('recording.setPaused', { lessonId, paused: true });
+          this.deps.log.info({ lessonId, tracks: recorded.tracks.size }, 'recording resumed on the recorder');
+          recorded.tracks.clear();
+          const live = this.deps.lessons.registry.get(lessonId);
+          if (live) this.#sync(live);
+        } catch (err) {
+          this.#warn(err, lessonId, 'resume');
+        }
+      });
     }
   }
 
@@ -168,9 +202,22 @@ export class RecordingCoordinator {
     recorded.lesson = lesson;
     this.deps.broadcast.toLesson(lesson.id, 'recording:state', { phase: 'finalizing' });
     await this.#library((l) => l.setRecordingProgress(lesson.id, 'processing', 0), lesson.id);
+    await this.#sendFinish(recorded);
+  }
+
+  async #sendFinish(recorded: Recorded): Promise<void> {
+    const { lesson } = recorded;
     try {
       await this.deps.recorder.call('recording.finish', { lessonId: lesson.id, endedAt: lesson.endedAt ?? new Date().toISOString() }, { timeoutMs: 15_000 });
+      recorded.finishPending = false;
     } catch (err) {
+      if (!this.deps.recorder.connected) {
+        // Its raw segments are on the recorder's disk: a restarted recorder adopts them when the link is back.
+        recorded.finishPending = true;
+        this.deps.log.warn({ lessonId: lesson.id }, 'recorder unreachable at lesson end; the recording is finished when it is back');
+        return;
+      }
+      recorded.finishPending = false;
       this.#lessons.delete(lesson.id);
       await this.#library((l) => l.failRecording(lesson.id, 'the recorder could not finish the recording'), lesson.id);
       this.#warn(err, lesson.id, 'finish');

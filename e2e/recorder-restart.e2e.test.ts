@@ -1,0 +1,179 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DownloadTicketSchema, LessonSchema, LibraryEntrySchema, LibrarySearchResultSchema, type LibraryEntry } from '@dualclass/protocol';
+import { freePort } from '../infra/src/free-port.ts';
+import { startService, type ServiceProcess } from '../infra/src/service-process.ts';
+import { REPO_ROOT, startStack, type Stack } from '../infra/src/stack.ts';
+import { FEED_AUDIO, FEED_VIDEO, startStudioFeed } from '../infra/src/studio-feed.ts';
+import { TestParticipants, ok } from '../signaling/src/testing/participants.ts';
+import { decodeMedia, probeStreams } from '../recorder/src/testing/media-check.ts';
+
+/*
+ * The recorder process dies mid-lesson (SIGKILL to it and its ffmpeg captures, as a container runtime kills a
+ * crashed service) and is started again by its supervisor on the same port and work folder. Signaling's link
+ * reconnects and tells the new process the lesson again; it adopts the dead one's segments and records on. The
+ * published recording covers the whole lesson but for one listed gap per track, from the kill to the new media.
+ */
+
+const exec = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const LESSON_SECONDS = 32;
+const KILL_AT_SECONDS = 14;
+/** How long the supervisor waits before starting the recorder again. */
+const RESTART_DELAY_MS = 1_000;
+const FPS = 30;
+
+let stack: Stack;
+let participants: TestParticipants;
+let dir: string;
+let restarted: ServiceProcess | undefined;
+const feeds: ChildProcess[] = [];
+const recorderEnv: NodeJS.ProcessEnv = {};
+
+beforeAll(async () => {
+  const secrets = { RECORDER_RPC_SECRET: randomBytes(24).toString('base64url'), SFU_RPC_SECRET: randomBytes(24).toString('base64url') };
+  // Fixed ports, so the restarted recorder is found where signaling's link keeps reconnecting to.
+  const sfuRpcPort = await freePort();
+  const recorderPort = String(await freePort());
+  stack = await startStack({ sfuWorkers: 1, sfuRpcPort, env: { ...secrets, RECORDER_RPC_PORT: recorderPort } });
+  Object.assign(recorderEnv, secrets, {
+    RECORDER_RPC_PORT: recorderPort,
+    SFU_URL: `http://127.0.0.1:${sfuRpcPort}`,
+    RECORDER_WORK_DIR: path.join(stack.dataDir, 'recorder-work'),
+    STORAGE_DIR: path.join(stack.dataDir, 'files'),
+    LOG_LEVEL: 'info',
+  });
+  participants = new TestParticipants(stack);
+  dir = await mkdtemp(path.join(tmpdir(), 'dualclass-rec-restart-'));
+});
+
+afterAll(async () => {
+  for (const feed of feeds) feed.kill('SIGKILL');
+  participants?.closeAll();
+  await restarted?.stop();
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> => {
+  const res = await fetch(new URL(pathname, stack.url), {
+    ...init,
+    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json', ...init.headers },
+  });
+  const body: unknown = await res.json();
+  if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body;
+};
+
+/** Every capture run folder of the lesson (track-NNN/run-NNN). */
+async function runFolders(lessonDir: string): Promise<string[]> {
+  const tracks = (await readdir(lessonDir)).filter((n) => n.startsWith('track-'));
+  const runs = await Promise.all(tracks.map(async (t) => (await readdir(path.join(lessonDir, t))).filter((n) => n.startsWith('run-')).map((r) => path.join(lessonDir, t, r))));
+  return runs.flat();
+}
+
+/** Resolves with the time the first run folder not in `before` holds a segment with media in it. */
+async function firstNewMedia(lessonDir: string, before: Set<string>, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const run of (await runFolders(lessonDir)).filter((r) => !before.has(r))) {
+      const segs = (await readdir(run)).filter((n) => n.startsWith('seg-'));
+      for (const seg of segs) if ((await stat(path.join(run, seg))).size > 4096) return Date.now();
+    }
+    await sleep(25);
+  }
+  throw new Error('no new media after the restart');
+}
+
+/** Video frames the file holds before `seconds` of its timeline. */
+async function framesBefore(file: string, seconds: number): Promise<number> {
+  const { stdout } = await exec('ffmpeg', ['-v', 'error', '-xerror', '-t', seconds.toFixed(3), '-i', file, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 64 << 20 });
+  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
+}
+
+describe('recorder restart', () => {
+  it('a SIGKILLed recorder is restarted mid-lesson and the recording continues, with the gap listed per track', async () => {
+    const lesson = await stack.admin.createLesson({ title: '断电重启 录课', subject: '物理', grade: '高二', knowledgePoints: ['楞次定律'] });
+    const teacherCam = await stack.admin.createIngest(lesson.id, { label: '教师特写', video: FEED_VIDEO, audio: FEED_AUDIO });
+    const benchCam = await stack.admin.createIngest(lesson.id, { label: '实验台', video: FEED_VIDEO });
+    feeds.push(startStudioFeed(teacherCam, { width: 640, height: 360, bitrateKbps: 600 }));
+    feeds.push(startStudioFeed(benchCam, { width: 640, height: 360, bitrateKbps: 600, pattern: 'smptebars' }));
+    await sleep(1_500);
+
+    const master = await participants.join(lesson.id, 'master_teacher', { displayName: '王老师' });
+    const started = LessonSchema.parse(await ok(master.socket, 'lesson:start'));
+    const startMs = Date.parse(started.startedAt!);
+    const at = async (second: number) => sleep(Math.max(0, startMs + second * 1000 - Date.now()));
+    const lessonDir = path.join(stack.dataDir, 'recorder-work', lesson.id);
+
+    await at(KILL_AT_SECONDS);
+    const before = new Set(await runFolders(lessonDir));
+    expect(before.size).toBe(3); // two angles and the master audio, one run each
+    const recorderPid = stack.recorder!.child.pid!;
+    const { stdout } = await exec('pgrep', ['-P', String(recorderPid)]).catch(() => ({ stdout: '' }));
+    const killedAtMs = Date.now();
+    for (const pid of [recorderPid, ...stdout.trim().split('\n').filter(Boolean).map(Number)]) process.kill(pid, 'SIGKILL');
+    await sleep(RESTART_DELAY_MS);
+    restarted = startService('recorder', path.join(REPO_ROOT, 'recorder/src/main.ts'), recorderEnv);
+    await restarted.waitForLog((line) => (line.msg === 'recorder listening' ? true : undefined));
+    const listeningAtMs = Date.now();
+    const mediaAtMs = await firstNewMedia(lessonDir, before, 15_000);
+    const recovery = { listening: (listeningAtMs - killedAtMs) / 1000, media: (mediaAtMs - killedAtMs) / 1000 };
+    console.log(`recorder killed at ${KILL_AT_SECONDS.toFixed(1)} s: listening again after ${recovery.listening.toFixed(2)} s, new media after ${recovery.media.toFixed(2)} s`);
+    expect((await runFolders(lessonDir)).length).toBe(6); // each track continues in a new run
+
+    await at(LESSON_SECONDS);
+    const ended = LessonSchema.parse(await ok(master.socket, 'lesson:end'));
+    const endedAtMs = Date.now();
+    const lessonSeconds = (Date.parse(ended.endedAt!) - startMs) / 1000;
+
+    const search = LibrarySearchResultSchema.parse(await api(`/api/library/entries?q=${encodeURIComponent('断电重启')}`));
+    const summary = search.items.find((e) => e.lessonId === lesson.id)!;
+    let entry: LibraryEntry;
+    for (;;) {
+      entry = LibraryEntrySchema.parse(await api(`/api/library/entries/${summary.id}`));
+      if (entry.status === 'failed' || entry.files.some((f) => f.role === 'manifest')) break;
+      expect(Date.now() - endedAtMs).toBeLessThan(60_000);
+      await sleep(250);
+    }
+    expect(entry.failureReason).toBeNull();
+    expect(entry.status).toBe('ready');
+    expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
+
+    // One gap per recorded track, from about the kill to about the new process's first media. Library gaps are on
+    // the player's clock, a fraction of a second behind the lesson's.
+    const killedAt = (killedAtMs - startMs) / 1000;
+    const mediaAt = (mediaAtMs - startMs) / 1000;
+    // The teacher camera's video and audio both carry its label.
+    expect(entry.gaps.map((g) => g.track).sort()).toEqual(['实验台', '教师特写', '教师特写']);
+    for (const gap of entry.gaps) {
+      expect(gap.reason).toBe('recorder restarted');
+      expect(gap.fromSeconds).toBeGreaterThan(killedAt - 2);
+      expect(gap.fromSeconds).toBeLessThan(killedAt + 0.5);
+      expect(gap.toSeconds).toBeGreaterThan(killedAt + RESTART_DELAY_MS / 1000);
+      expect(gap.toSeconds).toBeLessThan(mediaAt + 2);
+      console.log(`gap ${gap.track}: ${gap.fromSeconds.toFixed(2)}–${gap.toSeconds.toFixed(2)} s (${(gap.toSeconds - gap.fromSeconds).toFixed(2)} s)`);
+    }
+    const lost = Math.max(...entry.gaps.map((g) => g.toSeconds - g.fromSeconds));
+
+    // The master MP4 covers the lesson; everything before the kill is in it, and all but the gap after it.
+    const main = entry.files.find((f) => f.role === 'main')!;
+    const ticket = DownloadTicketSchema.parse(await api(`/api/library/entries/${entry.id}/files/${main.id}/download`, { method: 'POST' }));
+    const mp4 = path.join(dir, 'main.mp4');
+    await writeFile(mp4, Buffer.from(await (await fetch(new URL(ticket.url, stack.url))).arrayBuffer()));
+    const info = await probeStreams(mp4);
+    expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
+    expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
+    const teacherGap = entry.gaps.find((g) => g.track === '教师特写')!;
+    expect(await framesBefore(mp4, teacherGap.fromSeconds)).toBeGreaterThan(FPS * (teacherGap.fromSeconds - 1.5));
+    const decoded = await decodeMedia(mp4);
+    expect(decoded.videoFrames).toBeGreaterThan(FPS * (lessonSeconds - lost - 2));
+    expect(decoded.audioSeconds).toBeGreaterThan(lessonSeconds - lost - 2);
+    expect(entry.files.filter((f) => f.role === 'angle').map((f) => f.label)).toEqual(['实验台']);
+  }, 180_000);
+});
