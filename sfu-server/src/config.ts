@@ -25,6 +25,12 @@ const SfuEnvSchema = z
     SFU_WORKERS: env(z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism())),
     /** Server-side cap on what one participant receives, whatever its own estimate says (kbit/s). */
     SFU_MAX_OUTGOING_KBPS: env(z.coerce.number().int().min(100).max(100_000).default(8_000)),
+    /** With it, this node registers itself (URL and load) for signaling nodes to find (no SFU_URLS needed). */
+    REDIS_URL: env(z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional()),
+    /** Stable name of this node in the registry and in cascade link ids. */
+    SFU_NODE_ID: env(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
+    /** How signaling nodes reach this node's RPC (default http://SFU_RPC_HOST:port). */
+    SFU_ADVERTISE_URL: env(z.string().url().optional()),
     /** How long SIGTERM lets the lessons on this node go on before cutting them (seconds). */
     SFU_DRAIN_SECONDS: env(z.coerce.number().int().min(0).max(24 * 3600).default(60)),
     LOG_LEVEL: env(z.enum(LOG_LEVELS).default('info')),
@@ -47,6 +53,9 @@ export interface SfuConfig {
   workers: number;
   maxOutgoingKbps: number;
   drainSeconds: number;
+  redisUrl: string | undefined;
+  nodeId: string;
+  advertiseUrl: string | undefined;
   logLevel: LogLevel;
   metricsToken: string | undefined;
 }
@@ -68,6 +77,9 @@ export function loadSfuConfig(source: Record<string, string | undefined>): SfuCo
     workers: e.SFU_WORKERS,
     maxOutgoingKbps: e.SFU_MAX_OUTGOING_KBPS,
     drainSeconds: e.SFU_DRAIN_SECONDS,
+    redisUrl: e.REDIS_URL,
+    nodeId: e.SFU_NODE_ID ?? `sfu-${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 40)}-${process.pid}`,
+    advertiseUrl: e.SFU_ADVERTISE_URL,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
   };

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { SfuConfig } from './config.ts';
+import { NodeRegistration } from './node-registration.ts';
 import { createRpcHandlers } from './handlers.ts';
 import { MediaService } from './media-service.ts';
 import type { Notify } from './media-room.ts';
@@ -79,9 +80,22 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
     throw err;
   }
   const server = rpc;
+  const registration = config.redisUrl
+    ? await NodeRegistration.start(
+        config.redisUrl,
+        config.nodeId,
+        config.advertiseUrl ?? `http://${config.rpcHost}:${server.port}`,
+        () => ({ peers: pool.peerCount(), workers: pool.workers().length }),
+        log.child({ component: 'registration' }),
+      ).catch(async (err: unknown) => {
+        await server.close();
+        media.close();
+        throw err;
+      })
+    : undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= server.close().finally(() => media.close());
+    closing ??= (registration?.stop() ?? Promise.resolve()).then(() => server.close()).finally(() => media.close());
     return closing;
   };
   return {
@@ -89,6 +103,7 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
     media,
     close,
     async drain(deadlineMs) {
+      await registration?.markDraining();
       const result = await media.drain(deadlineMs);
       await close();
       return result;

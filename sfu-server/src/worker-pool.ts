@@ -74,6 +74,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.#closed;
   }
 
+  /** Participants whose media is on this node, over every lesson (its load in the node registry). */
+  peerCount(): number {
+    return this.#slots.reduce((n, s) => n + s.peers, 0);
+  }
+
   list(): WorkerInfo[] {
     return this.#slots.flatMap((s) => (s.worker ? [{ pid: s.worker.pid, routers: s.routers.size, restarts: s.restarts }] : []));
   }

@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   SFU_URL: z.string().url().default('http://127.0.0.1:4100'),
   /** Several SFU nodes (comma separated RPC URLs): a lesson's viewers spread over them, cascaded by pipe links. */
   SFU_URLS: z.string().optional(),
+  /** `redis`: find SFU nodes in the registry they keep in REDIS_URL instead of SFU_URL(S). */
+  SFU_DISCOVERY: z.enum(['static', 'redis']).default('static'),
   SFU_RPC_SECRET: z.string().min(16),
   /** The recorder service; unset means lessons are not recorded. */
   RECORDER_URL: z.string().url().optional(),
@@ -56,6 +58,8 @@ export interface SignalingConfig {
   adminApiKey: string;
   /** One or more SFU nodes. */
   sfuUrls: string[];
+  /** Find SFU nodes in Redis (needs REDIS_URL). */
+  sfuDiscovery: 'static' | 'redis';
   sfuRpcSecret: string;
   recorder: { url: string; secret: string } | undefined;
   clientDist: string | undefined;
@@ -79,6 +83,7 @@ export interface SignalingConfig {
  */
 export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): SignalingConfig {
   const e = EnvSchema.parse(env);
+  if (e.SFU_DISCOVERY === 'redis' && !e.REDIS_URL) throw new Error('SFU_DISCOVERY=redis needs REDIS_URL');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -86,6 +91,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     jwtSecret: e.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     adminApiKey: e.ADMIN_API_KEY ?? randomBytes(24).toString('base64url'),
+    sfuDiscovery: e.SFU_DISCOVERY,
     sfuUrls: e.SFU_URLS ? e.SFU_URLS.split(',').map((u) => z.string().url().parse(u.trim())) : [e.SFU_URL],
     sfuRpcSecret: e.SFU_RPC_SECRET,
     recorder: e.RECORDER_URL ? { url: e.RECORDER_URL, secret: e.RECORDER_RPC_SECRET ?? e.SFU_RPC_SECRET } : undefined,

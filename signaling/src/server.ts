@@ -79,7 +79,7 @@ export async function startSignaling(
   try {
     const applied = await migrate(database);
     if (applied.length) log.info({ applied, engine: database.engine }, 'database migrated');
-    sfu = await connectSfu(config.sfuUrls, config.sfuRpcSecret, log);
+    sfu = await connectSfu(config.sfuUrls, config.sfuRpcSecret, log, config.sfuDiscovery === 'redis' && config.redisUrl ? { redisUrl: config.redisUrl } : undefined);
     if (config.recorder) recorder = await RpcClient.connect(recorderService, config.recorder.url, config.recorder.secret, { timeoutMs: 10_000 });
     // Interaction records, rate limits and broadcasts: in this process, or in Redis when REDIS_URL is set.
     shared = await openSharedState(config.redisUrl, log);

@@ -1,6 +1,7 @@
 import { SfuClient } from '@dualclass/sfu-server/client';
 import type { Logger } from 'pino';
 import { SfuCluster, type Placement, type SfuApi } from './sfu-cluster.ts';
+import { discoverSfuNodes } from './sfu-discovery.ts';
 import type { Role } from '@dualclass/protocol';
 
 export interface SfuConnection {
@@ -13,8 +14,16 @@ export interface SfuConnection {
   close(): void;
 }
 
-/** One SFU is used directly; several (SFU_URLS) go behind a cascade-aware cluster with the same interface. */
-export async function connectSfu(urls: readonly string[], secret: string, log: Logger): Promise<SfuConnection> {
+/**
+ * One SFU is used directly; several (SFU_URLS) go behind a cascade-aware cluster with the same interface; with
+ * `discovery` the nodes come from the Redis registry they keep themselves.
+ */
+export async function connectSfu(urls: readonly string[], secret: string, log: Logger, discovery?: { redisUrl: string }): Promise<SfuConnection> {
+  if (discovery) {
+    const found = await discoverSfuNodes(discovery.redisUrl, secret, log);
+    log.info('sfu nodes from the redis registry');
+    return clusterConnection(found.cluster, () => found.close());
+  }
   const settled = await Promise.allSettled(urls.map((url) => SfuClient.connect(url, secret, { timeoutMs: 10_000 })));
   const clients = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s) => s.status === 'rejected');
@@ -29,6 +38,10 @@ export async function connectSfu(urls: readonly string[], secret: string, log: L
     log.child({ component: 'sfu-cluster' }),
   );
   log.info({ nodes: urls.length }, 'media spread over several SFU nodes');
+  return clusterConnection(cluster, close);
+}
+
+function clusterConnection(cluster: SfuCluster, close: () => void): SfuConnection {
   return {
     api: cluster,
     placeBy: (roleOf) => cluster.placeBy(roleOf),

@@ -55,15 +55,37 @@ export class SfuCluster implements SfuApi {
   /** Nodes that refused a new lesson (draining, no worker) and get none until then. */
   readonly #refusingUntil = new Map<SfuNode, number>();
 
+  /** Load reported by the nodes themselves (the Redis registry): all signaling nodes' participants, not only ours. */
+  readonly #reportedLoad = new Map<SfuNode, number>();
+
   constructor(nodes: SfuNode[], log: Logger) {
-    if (nodes.length === 0) throw new Error('an SFU cluster needs at least one node');
-    this.#nodes = nodes;
+    this.#nodes = [];
     this.#log = log;
-    for (const node of nodes) {
-      node.client.on('producer.closed', (data) => this.#producerClosed(node, data));
-      node.client.on('router.closed', (data) => this.#routerClosed(node, data));
-      node.client.on('consumer.closed', (data) => this.#emit('consumer.closed', data));
-    }
+    for (const node of nodes) this.addNode(node);
+  }
+
+  /** A node joined (static list, or found in the registry). */
+  addNode(node: SfuNode): void {
+    this.#nodes.push(node);
+    node.client.on('producer.closed', (data) => this.#producerClosed(node, data));
+    node.client.on('router.closed', (data) => this.#routerClosed(node, data));
+    node.client.on('consumer.closed', (data) => this.#emit('consumer.closed', data));
+  }
+
+  hasNode(id: string): boolean {
+    return this.#nodes.some((n) => n.id === id);
+  }
+
+  /**
+   * What a node says of itself: its load, and whether it takes new lessons (a draining or vanished node does not;
+   * the lessons already on it carry on there).
+   */
+  reportNode(id: string, report: { peers: number; accepting: boolean }): void {
+    const node = this.#nodes.find((n) => n.id === id);
+    if (!node) return;
+    this.#reportedLoad.set(node, report.peers);
+    if (report.accepting) this.#refusingUntil.delete(node);
+    else this.#refusingUntil.set(node, Number.POSITIVE_INFINITY);
   }
 
   /** Who a participant is decides where it goes: the studio (master_teacher, encoder feeds) stays on the home node. */
@@ -160,6 +182,7 @@ export class SfuCluster implements SfuApi {
 
   /** Calls every node (lesson-wide or node-wide methods) and answers with the first node's result. */
   async #all<M extends SfuRpcMethod>(method: M, params: SfuRpcParams<M>): Promise<SfuRpcResult<M>> {
+    if (this.#nodes.length === 0) throw new ClassroomError('UNAVAILABLE', 'no SFU node is available');
     const results = await Promise.all(this.#nodes.map((n) => n.client.call(method, params)));
     if (method === 'worker.list') {
       const workers = results.flatMap((r) => (r as SfuRpcResult<'worker.list'>).workers);
@@ -185,8 +208,10 @@ export class SfuCluster implements SfuApi {
     const now = Date.now();
     const willing = this.#nodes.filter((n) => (this.#refusingUntil.get(n) ?? 0) <= now);
     const candidates = willing.length > 0 ? willing : this.#nodes;
-    const load = new Map(candidates.map((n) => [n, n === home ? 1 : 0]));
-    for (const node of this.#placement.values()) if (load.has(node)) load.set(node, load.get(node)! + 1);
+    if (candidates.length === 0) throw new ClassroomError('UNAVAILABLE', 'no SFU node is available');
+    const load = new Map(candidates.map((n) => [n, (n === home ? 1 : 0) + (this.#reportedLoad.get(n) ?? 0)]));
+    // Our own placements count where the node has not reported (a static list); reported load already holds them.
+    for (const node of this.#placement.values()) if (load.has(node) && !this.#reportedLoad.has(node)) load.set(node, load.get(node)! + 1);
     return candidates.reduce((best, n) => (load.get(n)! < load.get(best)! ? n : best));
   }
 
