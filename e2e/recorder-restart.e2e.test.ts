@@ -1,11 +1,11 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DownloadTicketSchema, LessonSchema, LibraryEntrySchema, LibrarySearchResultSchema, type LibraryEntry } from '@dualclass/protocol';
+import { DownloadTicketSchema, LessonSchema, LibraryEntrySchema, LibrarySearchResultSchema, RecordingManifestSchema, type LibraryEntry } from '@dualclass/protocol';
 import { freePort } from '../infra/src/free-port.ts';
 import { startService, type ServiceProcess } from '../infra/src/service-process.ts';
 import { REPO_ROOT, startStack, type Stack } from '../infra/src/stack.ts';
@@ -92,8 +92,17 @@ async function firstNewMedia(lessonDir: string, before: Set<string>, timeoutMs: 
 
 /** Video frames the file holds before `seconds` of its timeline. */
 async function framesBefore(file: string, seconds: number): Promise<number> {
-  const { stdout } = await exec('ffmpeg', ['-v', 'error', '-xerror', '-t', seconds.toFixed(3), '-i', file, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 64 << 20 });
-  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  const { stdout } = await exec('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file], { maxBuffer: 64 << 20 });
+  return stdout.split('\n').filter((l) => l && Number(l) < seconds).length;
+}
+
+/** A stored file, downloaded the way a teacher would: ticket, then the file. */
+async function download(entry: LibraryEntry, role: string, name: string): Promise<string> {
+  const file = entry.files.find((f) => f.role === role)!;
+  const ticket = DownloadTicketSchema.parse(await api(`/api/library/entries/${entry.id}/files/${file.id}/download`, { method: 'POST' }));
+  const local = path.join(dir, name);
+  await writeFile(local, Buffer.from(await (await fetch(new URL(ticket.url, stack.url))).arrayBuffer()));
+  return local;
 }
 
 describe('recorder restart', () => {
@@ -120,11 +129,14 @@ describe('recorder restart', () => {
     for (const pid of [recorderPid, ...stdout.trim().split('\n').filter(Boolean).map(Number)]) process.kill(pid, 'SIGKILL');
     await sleep(RESTART_DELAY_MS);
     restarted = startService('recorder', path.join(REPO_ROOT, 'recorder/src/main.ts'), recorderEnv);
-    await restarted.waitForLog((line) => (line.msg === 'recorder listening' ? true : undefined));
-    const listeningAtMs = Date.now();
+    const since = (promise: Promise<unknown>) => promise.then(() => (Date.now() - killedAtMs) / 1000);
+    const adopted = since(restarted.waitForLog((line) => (line.msg === 'recording adopted from an earlier recorder process' ? true : undefined)));
+    const listening = await since(restarted.waitForLog((line) => (line.msg === 'recorder listening' ? true : undefined)));
     const mediaAtMs = await firstNewMedia(lessonDir, before, 15_000);
-    const recovery = { listening: (listeningAtMs - killedAtMs) / 1000, media: (mediaAtMs - killedAtMs) / 1000 };
-    console.log(`recorder killed at ${KILL_AT_SECONDS.toFixed(1)} s: listening again after ${recovery.listening.toFixed(2)} s, new media after ${recovery.media.toFixed(2)} s`);
+    console.log(
+      `recorder killed at ${KILL_AT_SECONDS.toFixed(1)} s, restarted ${RESTART_DELAY_MS} ms later: listening after ${listening.toFixed(2)} s, ` +
+        `lesson adopted (signaling reconnected) after ${(await adopted).toFixed(2)} s, new media after ${((mediaAtMs - killedAtMs) / 1000).toFixed(2)} s`,
+    );
     expect((await runFolders(lessonDir)).length).toBe(6); // each track continues in a new run
 
     await at(LESSON_SECONDS);
@@ -145,32 +157,32 @@ describe('recorder restart', () => {
     expect(entry.status).toBe('ready');
     expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
 
-    // One gap per recorded track, from about the kill to about the new process's first media. Library gaps are on
-    // the player's clock, a fraction of a second behind the lesson's.
+    // One gap per recorded track, from about the kill to about the new process's first media. The library shows
+    // gaps on the player's clock; the manifest keeps them on the lesson's, where the kill and restart happened.
+    const manifest = RecordingManifestSchema.parse(JSON.parse(await readFile(await download(entry, 'manifest', 'manifest.json'), 'utf8')));
     const killedAt = (killedAtMs - startMs) / 1000;
     const mediaAt = (mediaAtMs - startMs) / 1000;
+    expect(entry.gaps).toHaveLength(3);
     // The teacher camera's video and audio both carry its label.
-    expect(entry.gaps.map((g) => g.track).sort()).toEqual(['实验台', '教师特写', '教师特写']);
-    for (const gap of entry.gaps) {
+    expect(manifest.gaps.map((g) => g.track).sort()).toEqual(['实验台', '教师特写', '教师特写']);
+    for (const gap of manifest.gaps) {
       expect(gap.reason).toBe('recorder restarted');
       expect(gap.fromSeconds).toBeGreaterThan(killedAt - 2);
       expect(gap.fromSeconds).toBeLessThan(killedAt + 0.5);
       expect(gap.toSeconds).toBeGreaterThan(killedAt + RESTART_DELAY_MS / 1000);
       expect(gap.toSeconds).toBeLessThan(mediaAt + 2);
-      console.log(`gap ${gap.track}: ${gap.fromSeconds.toFixed(2)}–${gap.toSeconds.toFixed(2)} s (${(gap.toSeconds - gap.fromSeconds).toFixed(2)} s)`);
+      console.log(`gap ${gap.track}: ${gap.fromSeconds.toFixed(2)}–${gap.toSeconds.toFixed(2)} s of the lesson (${(gap.toSeconds - gap.fromSeconds).toFixed(2)} s; killed at ${killedAt.toFixed(2)} s)`);
     }
-    const lost = Math.max(...entry.gaps.map((g) => g.toSeconds - g.fromSeconds));
+    const lost = Math.max(...manifest.gaps.map((g) => g.toSeconds - g.fromSeconds));
 
-    // The master MP4 covers the lesson; everything before the kill is in it, and all but the gap after it.
-    const main = entry.files.find((f) => f.role === 'main')!;
-    const ticket = DownloadTicketSchema.parse(await api(`/api/library/entries/${entry.id}/files/${main.id}/download`, { method: 'POST' }));
-    const mp4 = path.join(dir, 'main.mp4');
-    await writeFile(mp4, Buffer.from(await (await fetch(new URL(ticket.url, stack.url))).arrayBuffer()));
+    // The master MP4 (on the lesson's clock) covers the lesson; everything before the kill is in it, and all but
+    // the gap after it.
+    const mp4 = await download(entry, 'main', 'main.mp4');
     const info = await probeStreams(mp4);
     expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
     expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
-    const teacherGap = entry.gaps.find((g) => g.track === '教师特写')!;
-    expect(await framesBefore(mp4, teacherGap.fromSeconds)).toBeGreaterThan(FPS * (teacherGap.fromSeconds - 1.5));
+    const teacherGap = manifest.gaps.find((g) => g.track === '教师特写')!;
+    expect(await framesBefore(mp4, teacherGap.fromSeconds)).toBeGreaterThan(FPS * (teacherGap.fromSeconds - manifest.playbackOffsetSeconds - 1));
     const decoded = await decodeMedia(mp4);
     expect(decoded.videoFrames).toBeGreaterThan(FPS * (lessonSeconds - lost - 2));
     expect(decoded.audioSeconds).toBeGreaterThan(lessonSeconds - lost - 2);
