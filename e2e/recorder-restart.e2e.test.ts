@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DownloadTicketSchema, LessonSchema, LibraryEntrySchema, LibrarySearchResultSchema, RecordingManifestSchema, type LibraryEntry } from '@dualclass/protocol';
+import { DownloadTicketSchema, LessonSchema, LibraryEntrySchema, LibrarySearchResultSchema, RecordingManifestSchema, type LibraryEntry, type RecordingManifest } from '@dualclass/protocol';
 import { freePort } from '../infra/src/free-port.ts';
 import { startService, type ServiceProcess } from '../infra/src/service-process.ts';
 import { REPO_ROOT, startStack, type Stack } from '../infra/src/stack.ts';
@@ -31,7 +31,8 @@ const FPS = 30;
 let stack: Stack;
 let participants: TestParticipants;
 let dir: string;
-let restarted: ServiceProcess | undefined;
+/** The recorder process running now: the stack's first, then each restarted one. */
+let recorder: ServiceProcess;
 const feeds: ChildProcess[] = [];
 const recorderEnv: NodeJS.ProcessEnv = {};
 
@@ -41,6 +42,7 @@ beforeAll(async () => {
   const sfuRpcPort = await freePort();
   const recorderPort = String(await freePort());
   stack = await startStack({ sfuWorkers: 1, sfuRpcPort, env: { ...secrets, RECORDER_RPC_PORT: recorderPort } });
+  recorder = stack.recorder!;
   Object.assign(recorderEnv, secrets, {
     RECORDER_RPC_PORT: recorderPort,
     SFU_URL: `http://127.0.0.1:${sfuRpcPort}`,
@@ -55,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const feed of feeds) feed.kill('SIGKILL');
   participants?.closeAll();
-  await restarted?.stop();
+  if (recorder !== stack?.recorder) await recorder?.stop();
   await stack?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -69,6 +71,62 @@ const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> =
   if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${JSON.stringify(body)}`);
   return body;
 };
+
+/** SIGKILLs the recorder and its ffmpeg captures, as a container runtime kills a crashed service; returns when. */
+async function killRecorder(): Promise<number> {
+  const pid = recorder.child.pid!;
+  const { stdout } = await exec('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
+  const killedAtMs = Date.now();
+  for (const victim of [pid, ...stdout.trim().split('\n').filter(Boolean).map(Number)]) process.kill(victim, 'SIGKILL');
+  return killedAtMs;
+}
+
+/** The supervisor starts the recorder again: same port, same work folder. */
+function restartRecorder(): ServiceProcess {
+  recorder = startService('recorder', path.join(REPO_ROOT, 'recorder/src/main.ts'), recorderEnv);
+  return recorder;
+}
+
+const logged = (process: ServiceProcess, msg: string) => process.waitForLog((line) => (line.msg === msg ? true : undefined));
+
+/** A lesson with two studio angles (the teacher's with audio) fed by ffmpeg, started by the master. */
+async function startLesson(title: string) {
+  const lesson = await stack.admin.createLesson({ title, subject: '物理', grade: '高二', knowledgePoints: ['楞次定律'] });
+  const teacherCam = await stack.admin.createIngest(lesson.id, { label: '教师特写', video: FEED_VIDEO, audio: FEED_AUDIO });
+  const benchCam = await stack.admin.createIngest(lesson.id, { label: '实验台', video: FEED_VIDEO });
+  feeds.push(startStudioFeed(teacherCam, { width: 640, height: 360, bitrateKbps: 600 }));
+  feeds.push(startStudioFeed(benchCam, { width: 640, height: 360, bitrateKbps: 600, pattern: 'smptebars' }));
+  await sleep(1_500);
+  const master = await participants.join(lesson.id, 'master_teacher', { displayName: '王老师' });
+  const started = LessonSchema.parse(await ok(master.socket, 'lesson:start'));
+  const startMs = Date.parse(started.startedAt!);
+  return {
+    lesson,
+    startMs,
+    lessonDir: path.join(stack.dataDir, 'recorder-work', lesson.id),
+    at: (second: number) => sleep(Math.max(0, startMs + second * 1000 - Date.now())),
+    /** Ends the lesson; resolves with its length in seconds. */
+    end: async () => (Date.parse(LessonSchema.parse(await ok(master.socket, 'lesson:end')).endedAt!) - startMs) / 1000,
+  };
+}
+
+/** The lesson's library entry once it is complete (manifest listed) or failed. */
+async function finishedEntry(lessonId: string, title: string): Promise<LibraryEntry> {
+  const deadline = Date.now() + 60_000;
+  const search = LibrarySearchResultSchema.parse(await api(`/api/library/entries?q=${encodeURIComponent(title)}`));
+  const summary = search.items.find((e) => e.lessonId === lessonId)!;
+  for (;;) {
+    const entry = LibraryEntrySchema.parse(await api(`/api/library/entries/${summary.id}`));
+    if (entry.status === 'failed' || entry.files.some((f) => f.role === 'manifest')) return entry;
+    expect(Date.now()).toBeLessThan(deadline);
+    await sleep(250);
+  }
+}
+
+/** The published manifest: gaps on the lesson's clock, where kills and restarts happen (the library shows them on the player's). */
+async function manifestOf(entry: LibraryEntry): Promise<RecordingManifest> {
+  return RecordingManifestSchema.parse(JSON.parse(await readFile(await download(entry, 'manifest', `${entry.id}-manifest.json`), 'utf8')));
+}
 
 /** Every capture run folder of the lesson (track-NNN/run-NNN). */
 async function runFolders(lessonDir: string): Promise<string[]> {
@@ -100,38 +158,23 @@ async function framesBefore(file: string, seconds: number): Promise<number> {
 async function download(entry: LibraryEntry, role: string, name: string): Promise<string> {
   const file = entry.files.find((f) => f.role === role)!;
   const ticket = DownloadTicketSchema.parse(await api(`/api/library/entries/${entry.id}/files/${file.id}/download`, { method: 'POST' }));
-  const local = path.join(dir, name);
+  const local = path.join(dir, `${entry.id}-${name}`);
   await writeFile(local, Buffer.from(await (await fetch(new URL(ticket.url, stack.url))).arrayBuffer()));
   return local;
 }
 
 describe('recorder restart', () => {
   it('a SIGKILLed recorder is restarted mid-lesson and the recording continues, with the gap listed per track', async () => {
-    const lesson = await stack.admin.createLesson({ title: '断电重启 录课', subject: '物理', grade: '高二', knowledgePoints: ['楞次定律'] });
-    const teacherCam = await stack.admin.createIngest(lesson.id, { label: '教师特写', video: FEED_VIDEO, audio: FEED_AUDIO });
-    const benchCam = await stack.admin.createIngest(lesson.id, { label: '实验台', video: FEED_VIDEO });
-    feeds.push(startStudioFeed(teacherCam, { width: 640, height: 360, bitrateKbps: 600 }));
-    feeds.push(startStudioFeed(benchCam, { width: 640, height: 360, bitrateKbps: 600, pattern: 'smptebars' }));
-    await sleep(1_500);
-
-    const master = await participants.join(lesson.id, 'master_teacher', { displayName: '王老师' });
-    const started = LessonSchema.parse(await ok(master.socket, 'lesson:start'));
-    const startMs = Date.parse(started.startedAt!);
-    const at = async (second: number) => sleep(Math.max(0, startMs + second * 1000 - Date.now()));
-    const lessonDir = path.join(stack.dataDir, 'recorder-work', lesson.id);
-
+    const { lesson, startMs, lessonDir, at, end } = await startLesson('断电重启 录课');
     await at(KILL_AT_SECONDS);
     const before = new Set(await runFolders(lessonDir));
     expect(before.size).toBe(3); // two angles and the master audio, one run each
-    const recorderPid = stack.recorder!.child.pid!;
-    const { stdout } = await exec('pgrep', ['-P', String(recorderPid)]).catch(() => ({ stdout: '' }));
-    const killedAtMs = Date.now();
-    for (const pid of [recorderPid, ...stdout.trim().split('\n').filter(Boolean).map(Number)]) process.kill(pid, 'SIGKILL');
+    const killedAtMs = await killRecorder();
     await sleep(RESTART_DELAY_MS);
-    restarted = startService('recorder', path.join(REPO_ROOT, 'recorder/src/main.ts'), recorderEnv);
+    const restarted = restartRecorder();
     const since = (promise: Promise<unknown>) => promise.then(() => (Date.now() - killedAtMs) / 1000);
-    const adopted = since(restarted.waitForLog((line) => (line.msg === 'recording adopted from an earlier recorder process' ? true : undefined)));
-    const listening = await since(restarted.waitForLog((line) => (line.msg === 'recorder listening' ? true : undefined)));
+    const adopted = since(logged(restarted, 'recording adopted from an earlier recorder process'));
+    const listening = await since(logged(restarted, 'recorder listening'));
     const mediaAtMs = await firstNewMedia(lessonDir, before, 15_000);
     console.log(
       `recorder killed at ${KILL_AT_SECONDS.toFixed(1)} s, restarted ${RESTART_DELAY_MS} ms later: listening after ${listening.toFixed(2)} s, ` +
@@ -140,26 +183,14 @@ describe('recorder restart', () => {
     expect((await runFolders(lessonDir)).length).toBe(6); // each track continues in a new run
 
     await at(LESSON_SECONDS);
-    const ended = LessonSchema.parse(await ok(master.socket, 'lesson:end'));
-    const endedAtMs = Date.now();
-    const lessonSeconds = (Date.parse(ended.endedAt!) - startMs) / 1000;
-
-    const search = LibrarySearchResultSchema.parse(await api(`/api/library/entries?q=${encodeURIComponent('断电重启')}`));
-    const summary = search.items.find((e) => e.lessonId === lesson.id)!;
-    let entry: LibraryEntry;
-    for (;;) {
-      entry = LibraryEntrySchema.parse(await api(`/api/library/entries/${summary.id}`));
-      if (entry.status === 'failed' || entry.files.some((f) => f.role === 'manifest')) break;
-      expect(Date.now() - endedAtMs).toBeLessThan(60_000);
-      await sleep(250);
-    }
+    const lessonSeconds = await end();
+    const entry = await finishedEntry(lesson.id, '断电重启');
     expect(entry.failureReason).toBeNull();
     expect(entry.status).toBe('ready');
     expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
 
-    // One gap per recorded track, from about the kill to about the new process's first media. The library shows
-    // gaps on the player's clock; the manifest keeps them on the lesson's, where the kill and restart happened.
-    const manifest = RecordingManifestSchema.parse(JSON.parse(await readFile(await download(entry, 'manifest', 'manifest.json'), 'utf8')));
+    // One gap per recorded track, from about the kill to about the new process's first media.
+    const manifest = await manifestOf(entry);
     const killedAt = (killedAtMs - startMs) / 1000;
     const mediaAt = (mediaAtMs - startMs) / 1000;
     expect(entry.gaps).toHaveLength(3);
@@ -188,4 +219,32 @@ describe('recorder restart', () => {
     expect(decoded.audioSeconds).toBeGreaterThan(lessonSeconds - lost - 2);
     expect(entry.files.filter((f) => f.role === 'angle').map((f) => f.label)).toEqual(['实验台']);
   }, 180_000);
+
+  it('a lesson that ends while the recorder is down is finished when it is back, the lost end listed', async () => {
+    const { lesson, startMs, at, end } = await startLesson('下课时录像机宕机');
+    await at(8);
+    const killedAt = ((await killRecorder()) - startMs) / 1000;
+    await at(11);
+    const lessonSeconds = await end();
+    await sleep(1_000);
+    await logged(restartRecorder(), 'recording adopted from an earlier recorder process');
+
+    const entry = await finishedEntry(lesson.id, '宕机');
+    expect(entry.failureReason).toBeNull();
+    expect(entry.status).toBe('ready');
+    expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
+    const manifest = await manifestOf(entry);
+    expect(manifest.gaps).toHaveLength(3);
+    for (const gap of manifest.gaps) {
+      expect(gap.reason).toBe('recorder down at lesson end');
+      expect(gap.fromSeconds).toBeGreaterThan(killedAt - 2);
+      expect(gap.fromSeconds).toBeLessThan(killedAt + 0.5);
+      expect(gap.toSeconds).toBeCloseTo(lessonSeconds, 1);
+    }
+    // What was recorded before the kill is all published.
+    const mp4 = await download(entry, 'main', 'main.mp4');
+    const teacherGap = manifest.gaps.find((g) => g.track === '教师特写')!;
+    expect(await framesBefore(mp4, teacherGap.fromSeconds)).toBeGreaterThan(FPS * (teacherGap.fromSeconds - manifest.playbackOffsetSeconds - 1));
+    expect((await decodeMedia(mp4)).videoFrames).toBeGreaterThan(FPS * (killedAt - 3));
+  }, 120_000);
 });

@@ -83,7 +83,7 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
   for (const track of input.tracks) {
     if (!track.codec) continue;
     const runs = await plannedRuns(track, input.verifier);
-    const plan = planTrack(runs, clock);
+    const plan = planTrack(runs, clock, duration);
     input.log.debug({ track: track.track.label, runs: runs.map((r) => r.segments.map((s) => [clock.toSeconds(s.wallStartMs).toFixed(3), s.length.toFixed(3)])) }, 'track plan');
     planned.set(track, { segments: plan.placed, end: plan.end });
     for (const gap of plan.gaps) gaps.push({ ...gap, track: track.track.label });

@@ -33,6 +33,13 @@ describe('recording timeline', () => {
     expect(plan.gaps).toEqual([{ fromSeconds: 6.1, toSeconds: 7.6, reason: 'recorder restarted' }]);
   });
 
+  it('lists what a crashed last run never delivered before the recording ended', () => {
+    const runs: PlannedRun[] = [{ crashed: true, segments: [seg('a', 0, 4), seg('b', 4, 2.1)] }];
+    expect(planTrack(runs, new RecordingClock(T0, []), 10).gaps).toEqual([{ fromSeconds: 6.1, toSeconds: 10, reason: 'recorder down at lesson end' }]);
+    // A run that ended cleanly (its producer went away) lost nothing.
+    expect(planTrack([{ ...runs[0]!, crashed: false }], new RecordingClock(T0, []), 10).gaps).toEqual([]);
+  });
+
   it('drops a segment that failed verification and lists its stretch', () => {
     const plan = planTrack([{ crashed: false, segments: [seg('a', 0, 4), seg('b', 4, 4, false), seg('c', 8, 4)] }], new RecordingClock(T0, []));
     const entries = concatEntries(plan.placed);

@@ -71,7 +71,8 @@ export class RecordingClock {
   }
 }
 
-export function planTrack(runs: PlannedRun[], clock: RecordingClock): TrackPlan {
+/** `endSeconds`: where the recording ends; media a crashed last run never delivered up to there is listed as lost. */
+export function planTrack(runs: PlannedRun[], clock: RecordingClock, endSeconds?: number): TrackPlan {
   const gaps: TrackPlan['gaps'] = [];
   const placed: { file: string; at: number; length: number; runIndex: number }[] = [];
   runs.forEach((run, runIndex) => {
@@ -98,6 +99,10 @@ export function planTrack(runs: PlannedRun[], clock: RecordingClock): TrackPlan 
     if (next.at - lostFrom >= MIN_GAP_SECONDS) gaps.push({ fromSeconds: round(lostFrom), toSeconds: round(next.at), reason: 'recorder restarted' });
   }
   const last = placed.at(-1);
+  // The last media came from a run that crashed and was never followed: the recorder was down when the lesson ended.
+  if (last && endSeconds !== undefined && runs[last.runIndex]!.crashed && endSeconds - (last.at + last.length) >= MIN_GAP_SECONDS) {
+    gaps.push({ fromSeconds: round(last.at + last.length), toSeconds: round(endSeconds), reason: 'recorder down at lesson end' });
+  }
   gaps.sort((a, b) => a.fromSeconds - b.fromSeconds);
   return { placed: placed.map(({ file, at, length }) => ({ file, at, length })), gaps, end: last ? last.at + last.length : 0 };
 }
