@@ -72,12 +72,20 @@ const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> =
   return body;
 };
 
-/** SIGKILLs the recorder and its ffmpeg captures, as a container runtime kills a crashed service; returns when. */
-async function killRecorder(): Promise<number> {
-  const pid = recorder.child.pid!;
-  const { stdout } = await exec('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
+/** The recorder's ffmpeg processes (captures and background verification). */
+async function recorderChildren(): Promise<number[]> {
+  const { stdout } = await exec('pgrep', ['-P', String(recorder.child.pid!)]).catch(() => ({ stdout: '' }));
+  return stdout.trim().split('\n').filter(Boolean).map(Number);
+}
+
+/**
+ * SIGKILLs the recorder and, unless `alone`, its ffmpeg captures, as a container runtime kills a crashed service;
+ * returns when. Alone, the captures outlive it, as under a supervisor that kills only the main process.
+ */
+async function killRecorder(options: { alone?: boolean } = {}): Promise<number> {
+  const children = options.alone ? [] : await recorderChildren();
   const killedAtMs = Date.now();
-  for (const victim of [pid, ...stdout.trim().split('\n').filter(Boolean).map(Number)]) process.kill(victim, 'SIGKILL');
+  for (const victim of [recorder.child.pid!, ...children]) process.kill(victim, 'SIGKILL');
   return killedAtMs;
 }
 
@@ -88,6 +96,8 @@ function restartRecorder(): ServiceProcess {
 }
 
 const logged = (process: ServiceProcess, msg: string) => process.waitForLog((line) => (line.msg === msg ? true : undefined));
+
+const alive = (pid: number) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((cmd) => cmd.length > 0, () => false);
 
 /** A lesson with two studio angles (the teacher's with audio) fed by ffmpeg, started by the master. */
 async function startLesson(title: string) {
@@ -246,5 +256,32 @@ describe('recorder restart', () => {
     const teacherGap = manifest.gaps.find((g) => g.track === '教师特写')!;
     expect(await framesBefore(mp4, teacherGap.fromSeconds)).toBeGreaterThan(FPS * (teacherGap.fromSeconds - manifest.playbackOffsetSeconds - 1));
     expect((await decodeMedia(mp4)).videoFrames).toBeGreaterThan(FPS * (killedAt - 3));
+  }, 120_000);
+
+  it('captures that outlive a killed recorder are stopped by the restarted one and what they wrote is kept', async () => {
+    const { lesson, startMs, at, end } = await startLesson('孤儿采集');
+    await at(8);
+    const captures = await recorderChildren();
+    expect(captures.length).toBeGreaterThanOrEqual(3);
+    const killedAt = ((await killRecorder({ alone: true })) - startMs) / 1000;
+    await sleep(RESTART_DELAY_MS);
+    await logged(restartRecorder(), 'recording adopted from an earlier recorder process');
+    for (const pid of captures) expect(await alive(pid)).toBe(false);
+    await at(18);
+    const lessonSeconds = await end();
+
+    const entry = await finishedEntry(lesson.id, '孤儿采集');
+    expect(entry.status).toBe('ready');
+    const manifest = await manifestOf(entry);
+    // The orphans kept recording until the new process took over, so each gap starts after the kill.
+    expect(manifest.gaps).toHaveLength(3);
+    for (const gap of manifest.gaps) {
+      expect(gap.reason).toBe('recorder restarted');
+      expect(gap.fromSeconds).toBeGreaterThan(killedAt + RESTART_DELAY_MS / 1000);
+      console.log(`orphaned capture ${gap.track}: gap ${gap.fromSeconds.toFixed(2)}–${gap.toSeconds.toFixed(2)} s (recorder killed at ${killedAt.toFixed(2)} s)`);
+    }
+    const lost = Math.max(...manifest.gaps.map((g) => g.toSeconds - g.fromSeconds));
+    const mp4 = await download(entry, 'main', 'main.mp4');
+    expect((await decodeMedia(mp4)).videoFrames).toBeGreaterThan(FPS * (lessonSeconds - lost - 2));
   }, 120_000);
 });
