@@ -60,7 +60,7 @@ const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> =
 /** SIGKILLs the recorder's ffmpeg capturing the track with this label; returns the lesson second it happened. */
 async function killCapture(lessonId: string, label: string, lessonStartMs: number): Promise<number> {
   const lessonDir = path.join(stack.dataDir, 'recorder-work', lessonId);
-  for (const dirName of await readdir(lessonDir)) {
+  for (const dirName of (await readdir(lessonDir)).filter((n) => n.startsWith('track-'))) {
     const track = JSON.parse(await readFile(path.join(lessonDir, dirName, 'track.json'), 'utf8')) as { label: string };
     if (track.label !== label) continue;
     const { stdout } = await exec('pgrep', ['-f', path.join(lessonDir, dirName)]);
