@@ -41,14 +41,8 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
   handlers(): RpcHandlers<typeof recorderService.methods> {
     return {
       'recording.start': async ({ lessonId, tags, startedAt }) => {
-        let opening = this.#opening.get(lessonId);
-        if (!opening) {
-          const existing = this.#lessons.get(lessonId);
-          opening = existing ? Promise.resolve(existing) : this.#open(lessonId, tags, Date.parse(startedAt));
-          this.#opening.set(lessonId, opening);
-          void opening.finally(() => this.#opening.delete(lessonId)).catch(() => undefined);
-        }
-        return (await opening).status();
+        const lesson = this.#lessons.get(lessonId) ?? (await this.#open(lessonId, tags, Date.parse(startedAt)));
+        return lesson.status();
       },
       'recording.addTrack': async ({ lessonId, track }) => {
         await this.#lesson(lessonId).addTrack(track);
@@ -103,7 +97,16 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
     await Promise.allSettled([...this.#lessons.values()].map((l) => l.abort()));
   }
 
-  async #open(lessonId: string, tags: LibraryTags, startMs: number): Promise<LessonRecording> {
+  #open(lessonId: string, tags: LibraryTags, startMs: number): Promise<LessonRecording> {
+    let opening = this.#opening.get(lessonId);
+    if (!opening) {
+      opening = this.#create(lessonId, tags, startMs).finally(() => this.#opening.delete(lessonId));
+      this.#opening.set(lessonId, opening);
+    }
+    return opening;
+  }
+
+  async #create(lessonId: string, tags: LibraryTags, startMs: number): Promise<LessonRecording> {
     const deps: LessonRecordingDeps = {
       sfu: this.sfu,
       ports: this.#ports,

@@ -113,6 +113,41 @@ describe('recorder', () => {
     expect(decoded.videoFrames).toBeGreaterThan(25 * (lessonSeconds - lost - 2));
   }, 90_000);
 
+  it('a recorder restarted onto the same work folder adopts the lesson, records on and lists the gap', async () => {
+    const lessonId = 'les-rec-restart';
+    const { startedAt, angle } = await recordAngle(lessonId, '重启测试', 'studio-r');
+    await sleep(5_000);
+    // Shut down as on SIGTERM (captures stopped cleanly), then told the lesson again, as signaling does on reconnect.
+    const stoppedAt = (Date.now() - startedAt.getTime()) / 1000;
+    await rig.restartRecorder();
+    await sleep(1_000);
+    await rig.client.call('recording.start', {
+      lessonId,
+      startedAt: startedAt.toISOString(),
+      tags: { title: '重启测试', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
+    });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: angle.video.producerId, participantId: 'studio-r', kind: 'video', role: 'angle', label: '教师特写' } });
+    await rig.client.call('recording.addTrack', { lessonId, track: { producerId: angle.audio!.producerId, participantId: 'studio-r', kind: 'audio', role: 'audio', label: '主讲音频' } });
+    await sleep(5_000);
+    const endedAt = new Date();
+    const published = rig.published(lessonId, 30_000);
+    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    const manifest = await published;
+    const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+
+    expect(manifest.gaps.map((g) => g.track).sort()).toEqual(['主讲音频', '教师特写']);
+    for (const gap of manifest.gaps) {
+      expect(gap.reason).toBe('recorder restarted');
+      expect(Math.abs(gap.fromSeconds - stoppedAt)).toBeLessThan(1);
+      expect(gap.toSeconds - gap.fromSeconds).toBeLessThan(4);
+    }
+    const [main] = stored(manifest, 'main');
+    const info = await probeStreams(fileOf(main!.storageKey));
+    expect(Math.abs(Number(info.format.duration) - lessonSeconds)).toBeLessThan(1);
+    const lost = Math.max(...manifest.gaps.map((g) => g.toSeconds - g.fromSeconds));
+    expect((await decodeMedia(fileOf(main!.storageKey))).videoFrames).toBeGreaterThan(25 * (lessonSeconds - lost - 2));
+  }, 90_000);
+
   it('cuts a paused stretch out of the published recording', async () => {
     const lessonId = 'les-rec-pause';
     const { startedAt } = await recordAngle(lessonId, '暂停测试', 'studio-p');

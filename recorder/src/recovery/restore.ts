@@ -8,9 +8,10 @@ import { readState } from './state-file.ts';
 import { LESSON_STATE_FILE, RUN_STATE_FILE, SavedLessonSchema, SavedRunSchema, SavedTrackSchema, TRACK_STATE_FILE, type SavedLesson, type SavedRun } from './saved-state.ts';
 
 /**
- * A capture run written by an earlier recorder process. One that was still running when that process died is a
- * crashed run: its last segment may be truncated and is verified like any other, and the stretch until the next
- * run's media becomes a listed gap, exactly as after an ffmpeg crash.
+ * A capture run written by an earlier recorder process. A track's last run, unless the lesson was paused, ended
+ * with that process (killed, or stopped as it shut down): it counts as crashed, so the stretch until the next run's
+ * media becomes a listed gap exactly as after an ffmpeg crash. A killed run's last segment may be truncated; it is
+ * verified like any other.
  */
 export class RestoredRun implements CapturedRun {
   readonly anchorMs: number | null;
@@ -20,9 +21,10 @@ export class RestoredRun implements CapturedRun {
   constructor(
     readonly dir: string,
     private readonly saved: SavedRun,
+    endedWithProcess: boolean,
   ) {
     this.anchorMs = saved.anchorMs;
-    this.exit = saved.exit === 'stopped' ? 'stopped' : 'crashed';
+    this.exit = saved.exit === 'stopped' && !endedWithProcess ? 'stopped' : 'crashed';
     this.wholeFile = saved.exit === 'stopped' && saved.whole ? path.join(dir, RUN_WHOLE_FILE) : undefined;
   }
 
@@ -69,12 +71,13 @@ export async function restoreLesson(dir: string): Promise<RestoredLesson | undef
     const state = await readState(path.join(trackDir, TRACK_STATE_FILE), SavedTrackSchema);
     if (!state) continue; // its tap was never opened: nothing was recorded there
     const { lessonId: _lesson, codec, ...track } = state;
-    const runs: RestoredRun[] = [];
     const runFolders = await folders(trackDir, /^run-\d{3}$/);
+    const savedRuns = [];
     for (const runName of runFolders) {
       const run = await readState(path.join(trackDir, runName, RUN_STATE_FILE), SavedRunSchema);
-      if (run) runs.push(new RestoredRun(path.join(trackDir, runName), run));
+      if (run) savedRuns.push({ dir: path.join(trackDir, runName), run });
     }
+    const runs = savedRuns.map(({ dir: runDir, run }, i) => new RestoredRun(runDir, run, i === savedRuns.length - 1 && saved.pausedSince === null));
     tracks.push({ index: Number(name.slice('track-'.length)), track, codec: { ...codec, channels: codec.channels }, runs, nextRun: runFolders.length });
   }
   return { saved, tracks };

@@ -8,7 +8,7 @@ import { RpcClient } from '@dualclass/protocol/rpc-client';
 import { loadSfuConfig, startSfuServer, type SfuServer } from '@dualclass/sfu-server';
 import { SfuClient } from '@dualclass/sfu-server/client';
 import { startStudioFeed } from '../../../infra/src/studio-feed.ts';
-import { loadRecorderConfig, startRecorder, type Recorder } from '../index.ts';
+import { loadRecorderConfig, startRecorder, type Recorder, type RecorderConfig } from '../index.ts';
 
 export type RecorderClient = RpcClient<typeof recorderService.methods, typeof recorderService.notifications>;
 
@@ -22,8 +22,9 @@ export class RecordingRig {
     readonly dir: string,
     readonly sfuServer: SfuServer,
     readonly sfu: SfuClient,
-    readonly recorder: Recorder,
-    readonly client: RecorderClient,
+    private readonly config: RecorderConfig,
+    public recorder: Recorder,
+    public client: RecorderClient,
   ) {}
 
   static async start(options: { segmentSeconds?: number } = {}): Promise<RecordingRig> {
@@ -31,21 +32,31 @@ export class RecordingRig {
     const secret = randomBytes(24).toString('base64url');
     const sfuServer = await startSfuServer(loadSfuConfig({ SFU_RPC_PORT: '0', SFU_RPC_SECRET: secret, SFU_WORKERS: '1', LOG_LEVEL: 'silent' }));
     const sfuUrl = `http://127.0.0.1:${sfuServer.port}`;
-    const recorder = await startRecorder(
-      loadRecorderConfig({
-        RECORDER_RPC_PORT: '0',
-        RECORDER_RPC_SECRET: secret,
-        SFU_URL: sfuUrl,
-        SFU_RPC_SECRET: secret,
-        RECORDER_WORK_DIR: path.join(dir, 'work'),
-        STORAGE_DIR: path.join(dir, 'files'),
-        RECORDER_SEGMENT_SECONDS: String(options.segmentSeconds ?? 2),
-        LOG_LEVEL: process.env.RECORDER_TEST_LOG ?? 'silent',
-      }),
-    );
+    const config = loadRecorderConfig({
+      RECORDER_RPC_PORT: '0',
+      RECORDER_RPC_SECRET: secret,
+      SFU_URL: sfuUrl,
+      SFU_RPC_SECRET: secret,
+      RECORDER_WORK_DIR: path.join(dir, 'work'),
+      STORAGE_DIR: path.join(dir, 'files'),
+      RECORDER_SEGMENT_SECONDS: String(options.segmentSeconds ?? 2),
+      LOG_LEVEL: process.env.RECORDER_TEST_LOG ?? 'silent',
+    });
+    const recorder = await startRecorder(config);
     const sfu = await SfuClient.connect(sfuUrl, secret, { timeoutMs: 5_000 });
-    const client = await RpcClient.connect(recorderService, `http://127.0.0.1:${recorder.port}`, secret, { timeoutMs: 5_000 });
-    return new RecordingRig(dir, sfuServer, sfu, recorder, client);
+    return new RecordingRig(dir, sfuServer, sfu, config, recorder, await RecordingRig.#connect(config, recorder));
+  }
+
+  static #connect(config: RecorderConfig, recorder: Recorder): Promise<RecorderClient> {
+    return RpcClient.connect(recorderService, `http://127.0.0.1:${recorder.port}`, config.rpcSecret, { timeoutMs: 5_000 });
+  }
+
+  /** The recorder shut down (as on SIGTERM) and a new one started on the same work folder; `client` talks to it. */
+  async restartRecorder(): Promise<void> {
+    this.client.close();
+    await this.recorder.close();
+    this.recorder = await startRecorder(this.config);
+    this.client = await RecordingRig.#connect(this.config, this.recorder);
   }
 
   get workDir(): string {
