@@ -94,7 +94,7 @@ export class LessonRecording {
   }
 
   status(): RecordingStatus {
-    return { lessonId: this.lessonId, phase: this.phase, progress: this.progress, tracks: [...this.#tracks.values()].filter((t) => !t.closed).length };
+    return { lessonId: this.lessonId, phase: this.phase, progress: this.progress, tracks: [...this.#tracks.values()].filter((t) => t.opened && !t.closed).length };
   }
 
   /** ffmpeg capture processes running now (one per live track, none while paused or after stop). */
@@ -106,10 +106,10 @@ export class LessonRecording {
 
   async addTrack(track: RecordingTrack): Promise<void> {
     this.#assertLive();
-    const adopted = this.#tracks.get(track.producerId);
-    if (adopted?.opened || adopted?.closed) return;
-    // A track adopted from an earlier recorder process continues after its runs, in its own folder.
-    const capture = adopted ?? new TrackCapture(this.#captureDeps(), track, this.dir, this.#nextTrackIndex++);
+    const existing = this.#tracks.get(track.producerId);
+    if (existing?.opened || existing?.closed) return;
+    // A track adopted from an earlier recorder process (not opened yet) continues after its runs, in its own folder.
+    const capture = existing ?? new TrackCapture(this.#captureDeps(), track, this.dir, this.#nextTrackIndex++);
     this.#tracks.set(track.producerId, capture);
     await this.#track(
       (async () => {
@@ -117,7 +117,7 @@ export class LessonRecording {
         try {
           await capture.open(await this.#rtpCapabilities);
         } catch (err) {
-          if (!adopted) this.#tracks.delete(track.producerId);
+          if (!existing) this.#tracks.delete(track.producerId);
           await capture.close();
           throw err;
         }
