@@ -12,6 +12,7 @@ import { REPO_ROOT, startStack, type Stack } from '../infra/src/stack.ts';
 import { FEED_AUDIO, FEED_VIDEO, startStudioFeed } from '../infra/src/studio-feed.ts';
 import { TestParticipants, ok } from '../signaling/src/testing/participants.ts';
 import { decodeMedia, probeStreams } from '../recorder/src/testing/media-check.ts';
+import { adminRequest } from './support/admin-request.ts';
 
 /*
  * The recorder process dies mid-lesson (SIGKILL to it and its ffmpeg captures, as a container runtime kills a
@@ -62,15 +63,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> => {
-  const res = await fetch(new URL(pathname, stack.url), {
-    ...init,
-    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json', ...init.headers },
-  });
-  const body: unknown = await res.json();
-  if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return body;
-};
+const api = (pathname: string, init?: RequestInit) => adminRequest(stack, pathname, init);
 
 /** The recorder's ffmpeg processes (captures and background verification). */
 async function recorderChildren(): Promise<number[]> {

@@ -12,6 +12,7 @@ import { TestParticipants, ok } from '../signaling/src/testing/participants.ts';
 import { packetSpan } from '../recorder/src/ffmpeg/probe.ts';
 import { decodeMedia, probeStreams } from '../recorder/src/testing/media-check.ts';
 import { launchChromium } from './support/browser.ts';
+import { adminRequest } from './support/admin-request.ts';
 
 /*
  * A whole recorded lesson: two studio angles from ffmpeg (H.264 + Opus over plain RTP), a classroom in Chromium
@@ -47,15 +48,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const api = async (pathname: string, init: RequestInit = {}): Promise<unknown> => {
-  const res = await fetch(new URL(pathname, stack.url), {
-    ...init,
-    headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json', ...init.headers },
-  });
-  const body: unknown = await res.json();
-  if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return body;
-};
+const api = (pathname: string, init?: RequestInit) => adminRequest(stack, pathname, init);
 
 /** SIGKILLs the recorder's ffmpeg capturing the track with this label; returns the lesson second it happened. */
 async function killCapture(lessonId: string, label: string, lessonStartMs: number): Promise<number> {
