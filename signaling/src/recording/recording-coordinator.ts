@@ -97,6 +97,7 @@ export class RecordingCoordinator {
       this.#lessons.delete(lessonId);
     });
     recorder.onReconnected(() => this.#resume());
+    lessons.onLessonRestored((lessonId) => void this.#adopt(lessonId));
   }
 
   /** The phase a joining participant should show. */
@@ -157,6 +158,24 @@ export class RecordingCoordinator {
         }
       });
     }
+  }
+
+  /**
+   * This node took a live lesson over from another signaling node: if the recorder is recording it, carry on as
+   * that node would have (tracks follow the lesson again; the recorder treats the ones it has as no-ops), so the
+   * lesson's end still finishes and publishes the recording.
+   */
+  async #adopt(lessonId: string): Promise<void> {
+    if (this.#lessons.has(lessonId)) return;
+    const status = await this.deps.recorder.call('recording.status', { lessonId }).catch(() => undefined);
+    if (!status || (status.phase !== 'recording' && status.phase !== 'paused')) return;
+    const lesson = await this.deps.lessons.store.getLesson(lessonId).catch(() => undefined);
+    if (!lesson || lesson.status !== 'live' || this.#lessons.has(lessonId)) return;
+    const recorded: Recorded = { lesson, tracks: new Map(), names: new Map(), paused: status.phase === 'paused', ending: false, finishPending: false, queue: Promise.resolve() };
+    this.#lessons.set(lessonId, recorded);
+    this.deps.log.info({ lessonId, tracks: status.tracks }, 'recording adopted from the previous lesson owner');
+    const live = this.deps.lessons.registry.get(lessonId);
+    if (live) this.#sync(live);
   }
 
   /** Brings the recorder's track set in line with what the lesson now publishes. */
