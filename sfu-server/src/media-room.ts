@@ -171,7 +171,9 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
    * one `router.closed` or the caller's own request covers it; a flood of per-consumer notices would not help.
    */
   get reportsCloses(): boolean {
-    return !this.#closed && ![...this.#routers].some((r) => r.closed);
+    if (this.#closed) return false;
+    for (const router of this.#routers) if (router.closed) return false;
+    return true;
   }
 
   get settings(): TransportSettings {

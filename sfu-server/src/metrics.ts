@@ -109,7 +109,7 @@ export function registerSfuMetrics(registry: Registry, pool: WorkerPool): void {
         this.set(set().size);
       },
     });
-  count('dualclass_sfu_routers', 'mediasoup routers (one per lesson hosted here)', () => objects.routers);
+  count('dualclass_sfu_routers', 'mediasoup routers (one per lesson and worker it uses)', () => objects.routers);
   count('dualclass_sfu_transports', 'mediasoup transports (WebRTC, recording taps, RTP ingest)', () => objects.transports);
   const byKind = (name: string, help: string, set: () => Set<types.Producer | types.Consumer>) =>
     new Gauge({

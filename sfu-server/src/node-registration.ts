@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { SFU_NODE_INFO_KEY, SFU_NODES_KEY, type SfuNodeInfo } from './registry-contract.ts';
 
 /**
  * An SFU node announcing itself in Redis, so signaling nodes find every SFU node without a static list: its RPC
@@ -7,16 +8,6 @@ import type { Logger } from 'pino';
  * node says so and is given no new lessons; a node that stops cleanly removes itself.
  */
 
-export const SFU_NODES_KEY = 'dualclass:sfu:nodes'; // sorted set: node id → expiry (ms)
-export const SFU_NODE_INFO_KEY = 'dualclass:sfu:node-info'; // hash: node id → JSON
-
-export interface SfuNodeInfo {
-  url: string;
-  /** Participants' media on this node (all lessons). */
-  peers: number;
-  workers: number;
-  draining: boolean;
-}
 
 const REFRESH_MS = 2_000;
 const EXPIRY_MS = 6_000;

@@ -57,8 +57,6 @@ export interface SignalingServer {
 export async function startSignaling(
   config: SignalingConfig,
   options: {
-    store?: LessonStore;
-    timelineStore?: TimelineStore;
     log?: Logger;
     /** A database the caller opened (and closes); by default one is opened from the config and closed with the server. */
     database?: Database;
@@ -72,7 +70,7 @@ export async function startSignaling(
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDatabase = !options.database;
   // Lessons live in the database, so every node on one DATABASE_URL sees the same ones.
-  const store = options.store ?? new DbLessonStore(database);
+  const store = new DbLessonStore(database);
   let sfu: SfuConnection | undefined;
   let recorder: RecorderClient | undefined;
   let shared: SharedState | undefined;
@@ -98,7 +96,7 @@ export async function startSignaling(
   const io = createSocketServer(http, origins);
   shared.attach(io);
   const broadcast = new Broadcaster(io);
-  const timeline = new Timeline(options.timelineStore ?? new DbTimelineStore(database), broadcast);
+  const timeline = new Timeline(new DbTimelineStore(database), broadcast);
   const lessons = new LessonService(store, sfu.api, broadcast, timeline, log, { resumeGraceMs: config.resumeGraceMs });
   // The studio (and encoder feeds, which have no roster entry yet when their media is made) stay on a lesson's home node.
   sfu.placeBy((lessonId, participantId) => lessons.registry.get(lessonId)?.participant(participantId)?.info.role ?? 'master_teacher');

@@ -57,11 +57,12 @@ export class LessonHandover {
     try {
       for (const live of this.lessons.registry.all()) {
         if (live.closed || !this.owners.owns(live.lessonId)) continue;
-        const { savedAt: _, ...state } = snapshotOf(live);
-        const body = JSON.stringify({ live: { ...state, savedAt: 0 }, media: this.media.exportLesson(live.lessonId) });
+        // Compared without its time stamp, so an unchanged lesson is not written again.
+        const saved = { live: snapshotOf(live, 0), media: this.media.exportLesson(live.lessonId) };
+        const body = JSON.stringify(saved);
         if (this.#lastSaved.get(live.lessonId) === body) continue;
-        const stamped = JSON.stringify({ live: { ...state, savedAt: Date.now() }, media: this.media.exportLesson(live.lessonId) });
-        await orUnavailable(this.redis.set(savedKey(live.lessonId), stamped, 'PX', SAVED_TTL_MS));
+        saved.live.savedAt = Date.now();
+        await orUnavailable(this.redis.set(savedKey(live.lessonId), JSON.stringify(saved), 'PX', SAVED_TTL_MS));
         this.#lastSaved.set(live.lessonId, body);
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { orUnavailable } from '../state/redis-command.ts';
+import { orUnavailable, RedisScript } from '../state/redis-command.ts';
 
 /**
  * Which signaling node runs a lesson's live state. A lesson's participants may be connected to any node; their
@@ -40,12 +40,12 @@ const ownerKey = (lessonId: string) => `dualclass:lesson:${lessonId}:owner`;
 
 // Renews the lease only while no other node holds it: a node that lost it (paused past the lease) must not take it
 // back, but a lease that vanished with a Redis restart is simply ours again.
-const RENEW = `local owner = redis.call('GET', KEYS[1])
+const RENEW = new RedisScript(`local owner = redis.call('GET', KEYS[1])
 if owner == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if not owner then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-return 0`;
-const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+return 0`, 1);
+const TAKE_OVER = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`, 1);
+const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`, 1);
 
 /**
  * Ownership as a Redis lease (SET NX PX), renewed every third of its length. A node that dies stops renewing and
@@ -89,7 +89,7 @@ export class RedisLessonOwners extends EventEmitter<{ lost: [lessonId: string] }
   async takeOver(lessonId: string, from: string): Promise<string> {
     const claiming = this.#claiming.get(lessonId);
     if (claiming) return claiming;
-    const taken = await orUnavailable(this.redis.eval(TAKE_OVER, 1, ownerKey(lessonId), from, this.nodeId, String(this.leaseMs)));
+    const taken = await TAKE_OVER.run(this.redis, [ownerKey(lessonId)], [from, this.nodeId, this.leaseMs]);
     if (taken === 1) {
       this.log.warn({ lessonId, from }, 'took over a lesson from a node that is gone');
       return this.#claimed(lessonId);
@@ -115,7 +115,7 @@ export class RedisLessonOwners extends EventEmitter<{ lost: [lessonId: string] }
 
   async release(lessonId: string): Promise<void> {
     if (!this.#owned.delete(lessonId)) return;
-    await orUnavailable(this.redis.eval(RELEASE, 1, ownerKey(lessonId), this.nodeId)).catch((err: unknown) =>
+    await RELEASE.run(this.redis, [ownerKey(lessonId)], [this.nodeId]).catch((err: unknown) =>
       this.log.warn({ err, lessonId }, 'could not release a lesson lease; it expires by itself'),
     );
   }
@@ -128,7 +128,7 @@ export class RedisLessonOwners extends EventEmitter<{ lost: [lessonId: string] }
   async #renew(): Promise<void> {
     for (const lessonId of this.#owned) {
       try {
-        const kept = await this.redis.eval(RENEW, 1, ownerKey(lessonId), this.nodeId, String(this.leaseMs));
+        const kept = await RENEW.run(this.redis, [ownerKey(lessonId)], [this.nodeId, this.leaseMs]);
         if (kept === 1) continue;
         this.#owned.delete(lessonId);
         this.log.warn({ lessonId }, 'lesson lease lost to another node');

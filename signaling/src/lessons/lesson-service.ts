@@ -68,10 +68,7 @@ export class LessonService {
     sfu.on('router.closed', ({ lessonId, reason }) => {
       this.log.warn({ lessonId, reason }, 'media router closed under a live lesson');
       const live = this.registry.get(lessonId);
-      for (const p of live?.participants ?? []) {
-        for (const pub of p.publications) p.removePublication(pub.producerId);
-        p.consumers.clear();
-      }
+      for (const p of live?.participants ?? []) p.dropMedia();
       // Every transport of the lesson went with the router: clients start their media over on a new one.
       if (live) this.broadcast.toLesson(lessonId, 'media:reset', { reason: 'media server restarted' });
     });
@@ -156,8 +153,7 @@ export class LessonService {
 
   /** Throws away everything the participant has at the SFU (its client builds new transports); presence stays. */
   async #resetMedia(live: LiveLesson, participant: LiveParticipant): Promise<void> {
-    for (const pub of participant.publications) participant.removePublication(pub.producerId);
-    participant.consumers.clear();
+    participant.dropMedia();
     await this.sfu
       .call('participant.close', { lessonId: live.lessonId, participantId: participant.id })
       .catch((err: unknown) => this.log.warn({ err }, 'could not release participant media'));

@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ClassroomError, type Participant, type Publication } from '@dualclass/protocol';
+import { secretMatcher } from '@dualclass/protocol/ops';
 
 /** `timed_out`: the connection dropped and no resume came within the grace period. */
 export type ParticipantCloseReason = 'left' | 'replaced' | 'lesson_closed' | 'timed_out';
@@ -31,6 +32,7 @@ export class LiveParticipant extends EventEmitter<{
   #binding: ParticipantBinding | undefined;
   /** The socket last bound, kept across a suspend and a restore on another node, so that socket's session finds us again. */
   #socketId: string | null = null;
+  #keyMatches: ((candidate: string) => boolean) | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -61,9 +63,8 @@ export class LiveParticipant extends EventEmitter<{
 
   /** Constant-time, so the key cannot be guessed byte by byte from response times. */
   acceptsResumeKey(key: string): boolean {
-    const a = Buffer.from(key);
-    const b = Buffer.from(this.resumeKey);
-    return a.length === b.length && timingSafeEqual(a, b);
+    this.#keyMatches ??= secretMatcher(this.resumeKey);
+    return this.#keyMatches(key);
   }
 
   /** Attaches the participant to a socket; whichever socket held it before is detached. */
@@ -120,6 +121,12 @@ export class LiveParticipant extends EventEmitter<{
     this.#publications.delete(producerId);
     this.emit('publicationclose', publication);
     return publication;
+  }
+
+  /** Its media is gone at the SFU (reset, or the router died): every publication is withdrawn, nothing is received. */
+  dropMedia(): void {
+    for (const producerId of [...this.#publications.keys()]) this.removePublication(producerId);
+    this.consumers.clear();
   }
 
   /** Lets go without a trace (another node runs the lesson now): no events, no media released, no timers left. */

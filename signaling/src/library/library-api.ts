@@ -9,7 +9,8 @@ import {
   type Permission,
 } from '@dualclass/protocol';
 import type { FileStore } from '@dualclass/recorder/storage';
-import { apiKeyMatcher, bearer } from '../auth/admin-auth.ts';
+import { secretMatcher } from '@dualclass/protocol/ops';
+import { bearer } from '../auth/admin-auth.ts';
 import { newId } from '../ids.ts';
 import type { LibraryPrincipal, LibraryService } from './library-service.ts';
 import type { LibraryTokens } from './library-tokens.ts';
@@ -37,7 +38,7 @@ const locals = (res: Response) => res.locals as Locals;
 
 /** Who is asking: the admin API key (role admin) or a library token. Anything else is UNAUTHENTICATED. */
 function authenticate(adminApiKey: string, tokens: LibraryTokens): RequestHandler {
-  const isAdminKey = apiKeyMatcher(adminApiKey);
+  const isAdminKey = secretMatcher(adminApiKey);
   return async (req, res, next) => {
     const presented = bearer(req.get('authorization'));
     if (!presented) return next(new ClassroomError('UNAUTHENTICATED', 'library token required'));

@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { ClassroomError } from '@dualclass/protocol';
-import { SfuClient } from '@dualclass/sfu-server/client';
+import { SFU_NODE_INFO_KEY, SFU_NODES_KEY, SfuClient, SfuNodeInfoSchema } from '@dualclass/sfu-server/client';
 import { SfuCluster } from './sfu-cluster.ts';
 
 /**
@@ -11,10 +10,6 @@ import { SfuCluster } from './sfu-cluster.ts';
  * participants, and placement follows the load each node reports (its participants from every signaling node).
  */
 
-// The registry's keys and shape, as sfu-server writes them.
-const NODES_KEY = 'dualclass:sfu:nodes';
-const INFO_KEY = 'dualclass:sfu:node-info';
-const InfoSchema = z.object({ url: z.string().url(), peers: z.number().int().min(0), workers: z.number().int().min(0), draining: z.boolean() });
 const POLL_MS = 2_000;
 
 export interface SfuDiscovery {
@@ -31,11 +26,11 @@ export async function discoverSfuNodes(redisUrl: string, secret: string, log: Lo
   const connecting = new Set<string>();
 
   const poll = async () => {
-    const live = await redis.zrangebyscore(NODES_KEY, Date.now(), '+inf');
-    const infos = live.length > 0 ? await redis.hmget(INFO_KEY, ...live) : [];
+    const live = await redis.zrangebyscore(SFU_NODES_KEY, Date.now(), '+inf');
+    const infos = live.length > 0 ? await redis.hmget(SFU_NODE_INFO_KEY, ...live) : [];
     const seen = new Set<string>();
     for (const [i, id] of live.entries()) {
-      const parsed = InfoSchema.safeParse(JSON.parse(infos[i] ?? 'null'));
+      const parsed = SfuNodeInfoSchema.safeParse(JSON.parse(infos[i] ?? 'null'));
       if (!parsed.success) continue;
       seen.add(id);
       const info = parsed.data;
