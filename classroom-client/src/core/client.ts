@@ -577,9 +577,9 @@ export class ClassroomClient {
 
   #effectivePolicy(): ConsumePolicy {
     const { master, stage } = this.#basePolicy;
-    // Only a screen that lays angles out large + small (a room, a student) has a large angle; the studio does not.
-    const largeAngle = this.#roster.self?.role === 'master_teacher' ? null : (angleLayout(studioAngles(this.#roster), this.#interaction.angles).large?.producerId ?? null);
     const role = this.#roster.self?.role;
+    // Only a screen that lays angles out large + small (a room, a student) has a large angle; the studio does not.
+    const largeAngle = role === 'master_teacher' ? null : (angleLayout(studioAngles(this.#roster), this.#interaction.angles).large?.producerId ?? null);
     return {
       master,
       stage: stage === false ? false : (this.#stageLayer ?? stage),

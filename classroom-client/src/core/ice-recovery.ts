@@ -19,7 +19,7 @@ export interface IceRecoveryTiming {
   maxAttempts: number;
 }
 
-export const ICE_RECOVERY_TIMING: IceRecoveryTiming = {
+const ICE_RECOVERY_TIMING: IceRecoveryTiming = {
   disconnectedGraceMs: 2_000,
   attemptTimeoutMs: 8_000,
   minIntervalMs: 5_000,

@@ -18,7 +18,7 @@ export interface StarvationState {
 }
 
 /** Below 5 decoded frames a second for 10 s: a slide show, not video. */
-export const STARVED_BELOW_FPS = 5;
+const STARVED_BELOW_FPS = 5;
 export const STARVED_FOR_MS = 10_000;
 
 export const notStarved: StarvationState = { last: null, since: null };
