@@ -14,6 +14,7 @@ describe('loadSfuConfig', () => {
       announcedIp: undefined,
       rtcMinPort: 40_000,
       rtcMaxPort: 49_999,
+      keyFrameRequestDelayMs: 1_000,
       logLevel: 'info',
     });
     expect(config.workers).toBeGreaterThanOrEqual(1);

@@ -25,6 +25,12 @@ const SfuEnvSchema = z
     SFU_WORKERS: env(z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism())),
     /** Server-side cap on what one participant receives, whatever its own estimate says (kbit/s). */
     SFU_MAX_OUTGOING_KBPS: env(z.coerce.number().int().min(100).max(100_000).default(8_000)),
+    /**
+     * Least time between two keyframe requests to one video sender's stream (ms). Every viewer that joins, resumes or
+     * switches layer asks for a keyframe; without a floor a join storm makes the master's encoder send keyframe after
+     * keyframe, each many times a delta frame's size. 0 forwards every request.
+     */
+    SFU_KEYFRAME_REQUEST_DELAY_MS: env(z.coerce.number().int().min(0).max(10_000).default(1_000)),
     /** With it, this node registers itself (URL and load) for signaling nodes to find (no SFU_URLS needed). */
     REDIS_URL: env(z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional()),
     /** Stable name of this node in the registry and in cascade link ids. */
@@ -52,6 +58,7 @@ export interface SfuConfig {
   rtcMaxPort: number;
   workers: number;
   maxOutgoingKbps: number;
+  keyFrameRequestDelayMs: number;
   drainSeconds: number;
   redisUrl: string | undefined;
   nodeId: string;
@@ -76,6 +83,7 @@ export function loadSfuConfig(source: Record<string, string | undefined>): SfuCo
     rtcMaxPort: e.SFU_RTC_MAX_PORT,
     workers: e.SFU_WORKERS,
     maxOutgoingKbps: e.SFU_MAX_OUTGOING_KBPS,
+    keyFrameRequestDelayMs: e.SFU_KEYFRAME_REQUEST_DELAY_MS,
     drainSeconds: e.SFU_DRAIN_SECONDS,
     redisUrl: e.REDIS_URL,
     nodeId: e.SFU_NODE_ID ?? `sfu-${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 40)}-${process.pid}`,

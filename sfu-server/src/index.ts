@@ -39,7 +39,12 @@ export async function startSfuServer(config: SfuConfig, options: { log?: Logger 
   const notify: Notify = (name, data) => rpc?.notify(name, data);
   const media = new MediaService({
     pool,
-    transport: { listenIp: config.listenIp, announcedIp: config.announcedIp, maxOutgoingBitrate: config.maxOutgoingKbps * 1000 },
+    transport: {
+      listenIp: config.listenIp,
+      announcedIp: config.announcedIp,
+      maxOutgoingBitrate: config.maxOutgoingKbps * 1000,
+      keyFrameRequestDelayMs: config.keyFrameRequestDelayMs,
+    },
     notify,
     log: log.child({ component: 'media' }),
   });

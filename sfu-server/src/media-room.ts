@@ -23,6 +23,12 @@ export interface TransportSettings {
   announcedIp: string | undefined;
   /** Per-participant cap on a receive transport (bit/s); unset leaves it to the bandwidth estimate. */
   maxOutgoingBitrate?: number;
+  /**
+   * Producers made here (cameras, ingest) wait this long (ms) before asking their sender for another keyframe: every
+   * keyframe request of a lesson's viewers (resume, layer switch, the receiver's own PLI, the recorder) goes through
+   * the producer, so this bounds what a join storm costs the master's encoder, per simulcast stream.
+   */
+  keyFrameRequestDelayMs?: number;
 }
 
 export type PeerPlacement = { router: types.Router; release(): void };
@@ -368,7 +374,13 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
     if (owned.kind !== 'webrtc' || owned.direction !== 'send') throw new ClassroomError('BAD_REQUEST', 'transport is not a send transport');
     const { transport } = owned;
     const producer = await this.#media(
-      () => transport.produce({ kind, rtpParameters: toRtpParameters(rtpParameters), appData: { participantId: this.participantId } }),
+      () =>
+        transport.produce({
+          kind,
+          rtpParameters: toRtpParameters(rtpParameters),
+          keyFrameRequestDelay: this.room.settings.keyFrameRequestDelayMs,
+          appData: { participantId: this.participantId },
+        }),
       'rtpParameters rejected',
     );
     this.#adopt(producer);
@@ -405,7 +417,13 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
         this.#ingestTransports.add(transport);
         transport.observer.once('close', () => this.#ingestTransports.delete(transport));
         const producer = await this.#media(
-          () => transport.produce({ kind: track.kind, rtpParameters: ingestRtpParameters(track), appData: { participantId: this.participantId } }),
+          () =>
+            transport.produce({
+              kind: track.kind,
+              rtpParameters: ingestRtpParameters(track),
+              keyFrameRequestDelay: this.room.settings.keyFrameRequestDelayMs,
+              appData: { participantId: this.participantId },
+            }),
           'ingest track rejected',
         );
         this.#adopt(producer);
