@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{protocol,signaling,sfu-server,recorder,classroom-client,infra}/src/**/*.test.ts', 'bench/**/*.test.ts'],,
+          include: ['{protocol,signaling,sfu-server,recorder,classroom-client,infra}/src/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
