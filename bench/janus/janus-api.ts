@@ -69,3 +69,11 @@ async function call<T>(url: string, what: string, message: Record<string, unknow
   }
   return answer as T;
 }
+
+/** The running server's version string (e.g. "1.1.2"), from GET /info. */
+export async function janusVersion(apiUrl: string): Promise<string> {
+  const res = await fetch(`${apiUrl}/info`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (!res.ok) throw new JanusApiError('info', res.status, `HTTP ${res.status}`);
+  const info = (await res.json()) as { version_string?: string };
+  return info.version_string ?? 'unknown';
+}
