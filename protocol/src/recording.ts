@@ -5,7 +5,7 @@ import { LibraryFileSchema, LibraryTagsSchema, RecordingGapSchema } from './libr
 
 /*
  * Internal RPC: signaling → recorder. Signaling knows what is live and tells the recorder which producers to
- * record; the recorder taps them from the SFU itself, writes segments, and on finish publishes verified files
+ * record; the recorder taps them from the SFU node that holds them, writes segments, and on finish publishes verified files
  * into the file store and reports a manifest that signaling turns into a library entry.
  */
 
@@ -22,6 +22,11 @@ export const RecordingTrackSchema = z.object({
   kind: MediaKindSchema,
   role: RecordedTrackRoleSchema,
   label: z.string().max(80),
+  /**
+   * RPC URL of the SFU node the producer lives on, where the recorder taps it (a cluster places media on several
+   * nodes). Left out, the recorder taps its own SFU_URL.
+   */
+  sfuUrl: z.url({ protocol: /^https?$/ }).max(300).optional(),
 });
 export type RecordingTrack = z.infer<typeof RecordingTrackSchema>;
 

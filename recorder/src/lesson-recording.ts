@@ -2,9 +2,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ClassroomError, type LibraryTags, type RecordingManifest, type RecordingPhase, type RecordingStatus, type RecordingTrack } from '@dualclass/protocol';
-import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { FileStore } from './storage/file-store.ts';
 import { SegmentVerifier } from './capture/segment-verifier.ts';
+import type { SfuNodes } from './capture/sfu-nodes.ts';
 import { RECORDER_PEER_ID, TrackCapture, type TrackCaptureDeps } from './capture/track-capture.ts';
 import type { UdpPortPool } from './ffmpeg/udp-ports.ts';
 import { finalizeRecording } from './finalize/finalize.ts';
@@ -14,7 +14,7 @@ import { LESSON_STATE_FILE, type SavedLesson } from './recovery/saved-state.ts';
 import { StateFile } from './recovery/state-file.ts';
 
 export interface LessonRecordingDeps {
-  sfu: SfuClient;
+  sfu: SfuNodes;
   ports: UdpPortPool;
   store: FileStore;
   workDir: string;
@@ -45,7 +45,8 @@ export class LessonRecording {
   #nextTrackIndex = 0;
   #pausedSince: number | null = null;
   #endMs: number | null = null;
-  #rtpCapabilities: Promise<unknown> | undefined;
+  /** Node URL → the lesson router's capabilities there, asked once per node. */
+  readonly #rtpCapabilities = new Map<string, Promise<unknown>>();
   #scanTimer: NodeJS.Timeout;
   #pending = new Set<Promise<unknown>>();
 
@@ -60,8 +61,8 @@ export class LessonRecording {
     const restored = await restoreLesson(dir);
     if (restored) {
       await Promise.all(restored.tracks.flatMap((t) => t.runs.map((r) => r.stopOrphan())));
-      // The dead process's taps still send to ports that new captures may be given.
-      await deps.sfu.call('participant.close', { lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined);
+      // The dead process's taps still send to ports that new captures may be given, on whichever nodes they were.
+      await closeTaps(deps.sfu, lessonId, restored.tracks.map((t) => t.track.sfuUrl));
       deps.log.warn({ tracks: restored.tracks.length, runs: restored.tracks.reduce((n, t) => n + t.runs.length, 0) }, 'recording adopted from an earlier recorder process');
     }
     const recording = new LessonRecording(deps, lessonId, tags, restored?.saved.startMs ?? startMs, restored);
@@ -113,9 +114,16 @@ export class LessonRecording {
     this.#tracks.set(track.producerId, capture);
     await this.#track(
       (async () => {
-        this.#rtpCapabilities ??= this.deps.sfu.call('router.ensure', { lessonId: this.lessonId }).then((r) => r.rtpCapabilities);
         try {
-          await capture.open(await this.#rtpCapabilities);
+          // An adopted track stays on the node its saved state names: the producer has not moved.
+          const node = await this.deps.sfu.node(capture.track.sfuUrl);
+          let rtpCapabilities = this.#rtpCapabilities.get(node.url);
+          if (!rtpCapabilities) {
+            rtpCapabilities = node.client.call('router.ensure', { lessonId: this.lessonId }).then((r) => r.rtpCapabilities);
+            rtpCapabilities.catch(() => this.#rtpCapabilities.delete(node.url));
+            this.#rtpCapabilities.set(node.url, rtpCapabilities);
+          }
+          await capture.open(node, await rtpCapabilities);
         } catch (err) {
           if (!existing) this.#tracks.delete(track.producerId);
           await capture.close();
@@ -133,6 +141,15 @@ export class LessonRecording {
   /** The SFU closed a tap (its producer went away): that track's capture ends cleanly. */
   onConsumerClosed(consumerId: string): void {
     for (const capture of this.#tracks.values()) if (capture.consumerId === consumerId) void this.#track(capture.close());
+  }
+
+  /** The link to an SFU node dropped or came back: the taps there are marked lost, or checked again. */
+  onNodeLink(url: string, up: boolean): void {
+    for (const capture of this.#tracks.values()) {
+      if (capture.nodeUrl !== url) continue;
+      if (up) void this.#track(capture.nodeBack());
+      else capture.nodeLost();
+    }
   }
 
   async setPaused(paused: boolean): Promise<void> {
@@ -165,7 +182,7 @@ export class LessonRecording {
     clearInterval(this.#scanTimer);
     await Promise.allSettled([...this.#pending]);
     await Promise.all([...this.#tracks.values()].map((t) => t.close()));
-    await this.deps.sfu.call('participant.close', { lessonId: this.lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined);
+    await closeTaps(this.deps.sfu, this.lessonId, [...this.#tracks.values()].flatMap((t) => (t.nodeUrl ? [t.nodeUrl] : [])));
   }
 
   /**
@@ -204,8 +221,8 @@ export class LessonRecording {
   }
 
   #captureDeps(): TrackCaptureDeps {
-    const { sfu, ports, mediaIp, segmentSeconds, log } = this.deps;
-    return { lessonId: this.lessonId, sfu, ports, mediaIp, segmentSeconds, log };
+    const { ports, mediaIp, segmentSeconds, log } = this.deps;
+    return { lessonId: this.lessonId, ports, mediaIp, segmentSeconds, log };
   }
 
   #saveState(): Promise<void> {
@@ -235,4 +252,12 @@ export class LessonRecording {
     void work.finally(() => this.#pending.delete(work)).catch(() => undefined);
     return work;
   }
+}
+
+/** Closes the recorder's peer for the lesson on the recorder's own SFU and each named node (its taps go with it). */
+async function closeTaps(sfu: SfuNodes, lessonId: string, urls: (string | undefined)[]): Promise<void> {
+  const nodes = await Promise.all([...new Set([undefined, ...urls])].map((url) => sfu.node(url).catch(() => undefined)));
+  const unique = [...new Map(nodes.flatMap((n) => (n ? [[n.url, n] as const] : []))).values()];
+  // A node that is gone took its taps with it.
+  await Promise.all(unique.map((n) => n.client.call('participant.close', { lessonId, participantId: RECORDER_PEER_ID }).catch(() => undefined)));
 }

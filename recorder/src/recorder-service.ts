@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ClassroomError, type LibraryTags, type recorderService, type RecordingPhase, type RecordingStatus, type RpcNotification } from '@dualclass/protocol';
 import type { RpcHandlers } from '@dualclass/protocol/rpc-server';
-import type { SfuClient } from '@dualclass/sfu-server/client';
 import type { FileStore } from './storage/file-store.ts';
+import type { SfuNodes } from './capture/sfu-nodes.ts';
 import { RECORDER_PEER_ID } from './capture/track-capture.ts';
 import { LessonRecording, type LessonRecordingDeps } from './lesson-recording.ts';
 import { UdpPortPool } from './ffmpeg/udp-ports.ts';
@@ -26,7 +26,7 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
 
   constructor(
     private readonly config: RecorderConfig,
-    private readonly sfu: SfuClient,
+    private readonly sfu: SfuNodes,
     private readonly store: FileStore,
     private readonly notify: RecorderNotify,
     private readonly log: Logger,
@@ -35,6 +35,13 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
     this.#ports = new UdpPortPool(config.mediaIp, config.minPort, config.maxPort);
     sfu.on('consumer.closed', ({ lessonId, participantId, consumerId }) => {
       if (participantId === RECORDER_PEER_ID) this.#lessons.get(lessonId)?.onConsumerClosed(consumerId);
+    });
+    sfu.on('lost', (url) => {
+      this.log.warn({ node: url }, 'SFU node link lost');
+      for (const lesson of this.#lessons.values()) lesson.onNodeLink(url, false);
+    });
+    sfu.on('back', (url) => {
+      for (const lesson of this.#lessons.values()) lesson.onNodeLink(url, true);
     });
   }
 

@@ -107,7 +107,16 @@ export async function startSignaling(
   lessons.onLessonEnd((lessonId) => interaction.closeLesson(lessonId));
   lessons.onLessonRestored((lessonId) => void interaction.quizzes.takeOver(lessonId));
   const recording =
-    recorder && new RecordingCoordinator({ recorder, lessons, library, timeline, comments: interaction.comments, broadcast, log: log.child({ component: 'recording' }) });
+    recorder && new RecordingCoordinator({
+      recorder,
+      lessons,
+      library,
+      timeline,
+      comments: interaction.comments,
+      broadcast,
+      producerUrl: sfu.producerUrl,
+      log: log.child({ component: 'recording' }),
+    });
   const dispatcher = new Dispatcher(
     createHandlers({ lessons, stage, timeline, sfu: sfu.api, interaction, recording, limiters, tokens, turn: config.turn }),
     log,

@@ -41,6 +41,7 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
   // Calls in flight, so a disconnect fails them at once instead of letting each wait out its timeout.
   readonly #pending = new Set<(err: ClassroomError) => void>();
   readonly #reconnected = new Set<() => void>();
+  readonly #disconnected = new Set<() => void>();
   #closed = false;
 
   private constructor(service: RpcService<M, N>, socket: Socket<ServerToClientEvents, ClientToServerEvents>, timeoutMs: number) {
@@ -50,6 +51,7 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
     socket.on('disconnect', () => {
       const err = new ClassroomError('UNAVAILABLE', `${service.name} connection lost`);
       for (const reject of [...this.#pending]) reject(err);
+      if (!this.#closed) for (const handler of [...this.#disconnected]) handler();
     });
     socket.on(NOTIFY_EVENT, (message) => this.#dispatchNotification(message));
     // The client exists only once the first connect succeeded, so every later 'connect' is a reconnect.
@@ -167,6 +169,15 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
     return () => this.#reconnected.delete(handler);
   }
 
+  /**
+   * Called each time the link drops (not on close()): the peer may have died, and with it whatever it held for the
+   * caller. Returns the unsubscribe function.
+   */
+  onDisconnected(handler: () => void): () => void {
+    this.#disconnected.add(handler);
+    return () => this.#disconnected.delete(handler);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -175,6 +186,7 @@ export class RpcClient<M extends RpcMethods, N extends RpcNotifications> {
     for (const reject of [...this.#pending]) reject(err);
     this.#handlers.clear();
     this.#reconnected.clear();
+    this.#disconnected.clear();
   }
 
   #dispatchNotification(message: unknown): void {

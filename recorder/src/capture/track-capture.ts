@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RecordingTrack } from '@dualclass/protocol';
-import type { SfuClient } from '@dualclass/sfu-server/client';
 import { buildSdp, tapCodec, type TapCodec } from '../ffmpeg/sdp.ts';
 import type { UdpPortPool } from '../ffmpeg/udp-ports.ts';
 import type { CapturedRun } from '../finalize/finalize.ts';
@@ -10,15 +9,17 @@ import type { RestoredTrack } from '../recovery/restore.ts';
 import { TRACK_STATE_FILE, type SavedTrack } from '../recovery/saved-state.ts';
 import { StateFile } from '../recovery/state-file.ts';
 import { CaptureRun } from './capture-run.ts';
+import type { SfuNode } from './sfu-nodes.ts';
 
-/** The SFU peer every recording tap of a lesson belongs to; closing it closes all of them. */
+/** The SFU peer every recording tap of a lesson on a node belongs to; closing it closes all of them there. */
 export const RECORDER_PEER_ID = 'recorder';
 
 const RESTART_DELAYS_MS = [100, 500, 1_000, 2_000];
+/** Why a tap delivered nothing more: the gap it leaves is listed with this reason. */
+export const NODE_LOST = 'SFU node lost';
 
 export interface TrackCaptureDeps {
   lessonId: string;
-  sfu: SfuClient;
   ports: UdpPortPool;
   mediaIp: string;
   segmentSeconds: number;
@@ -26,7 +27,7 @@ export interface TrackCaptureDeps {
 }
 
 /**
- * One recorded producer: a plain RTP tap at the SFU feeding a succession of ffmpeg runs. A run that dies is
+ * One recorded producer: a plain RTP tap at the SFU node holding it, feeding a succession of ffmpeg runs. A run that dies is
  * restarted on the same ports (the tap never moves), and the stretch between runs becomes a listed gap.
  * Order matters (DESIGN.md §5): consumer created paused → ffmpeg started → ports bound → resume → keyframe,
  * and keyframes again every segment so video can be cut and a restarted run starts clean.
@@ -37,6 +38,9 @@ export class TrackCapture {
   /** Runs in order: an earlier recorder process's (adopted after a restart), then this process's. */
   readonly runs: CapturedRun[] = [];
   codec: TapCodec | undefined;
+  /** Set when the tap's node went away for good: the track's media ends there, and the rest is a listed gap. */
+  lost: string | undefined;
+  #node: SfuNode | undefined;
   #current: CaptureRun | undefined;
   #nextRun = 0;
   #consumerId: string | undefined;
@@ -73,6 +77,11 @@ export class TrackCapture {
     return this.#consumerId;
   }
 
+  /** The RPC URL of the node the tap is on, once opened. */
+  get nodeUrl(): string | undefined {
+    return this.#node?.url;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -82,9 +91,11 @@ export class TrackCapture {
     return this.#opened;
   }
 
-  /** Creates the tap and starts the first run. */
-  async open(rtpCapabilities: unknown): Promise<void> {
-    const { sfu, lessonId, ports, mediaIp } = this.deps;
+  /** Creates the tap on the node holding the producer and starts the first run. */
+  async open(node: SfuNode, rtpCapabilities: unknown): Promise<void> {
+    const { lessonId, ports, mediaIp } = this.deps;
+    const sfu = node.client;
+    this.#node = node;
     this.#opened = true;
     await mkdir(this.dir, { recursive: true });
     this.#port = await ports.acquire();
@@ -106,7 +117,8 @@ export class TrackCapture {
     await writeFile(this.#sdpPath, buildSdp(this.codec, mediaIp, this.#port));
     // Raw material describes itself: for a restarted recorder adopting the folder, and for whoever looks at a
     // work folder a failed lesson left behind.
-    await new StateFile<SavedTrack>(path.join(this.dir, TRACK_STATE_FILE)).save({ lessonId, ...this.track, codec: this.codec });
+    // The node is kept as resolved, so a restarted recorder closes the old taps where they are.
+    await new StateFile<SavedTrack>(path.join(this.dir, TRACK_STATE_FILE)).save({ lessonId, ...this.track, sfuUrl: node.url, codec: this.codec });
     await this.resume();
   }
 
@@ -134,7 +146,7 @@ export class TrackCapture {
     await this.pause();
     this.#closed = true;
     if (this.#consumerId) {
-      await this.deps.sfu
+      await this.#node!.client
         .call('consumer.close', { lessonId: this.deps.lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId })
         .catch(() => undefined); // already gone with its producer or the room
     }
@@ -168,11 +180,33 @@ export class TrackCapture {
   }
 
   async #pauseConsumer(paused: boolean): Promise<void> {
+    await this.#setConsumerPaused(paused).catch((err: unknown) => this.deps.log.debug({ err, paused }, 'tap consumer state not changed'));
+  }
+
+  async #setConsumerPaused(paused: boolean): Promise<void> {
     if (!this.#consumerId) return;
-    const { sfu, lessonId } = this.deps;
-    await sfu
-      .call('consumer.setPaused', { lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId, paused })
-      .catch((err: unknown) => this.deps.log.debug({ err, paused }, 'tap consumer state not changed'));
+    await this.#node!.client.call('consumer.setPaused', { lessonId: this.deps.lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId, paused });
+  }
+
+  /**
+   * The link to the tap's node dropped. The capture keeps listening (RTP does not travel over that link, and a
+   * node that only blipped keeps sending); unless the tap is found again when the link is back, its media ends
+   * here and the rest of the lesson is a listed gap.
+   */
+  nodeLost(): void {
+    if (this.#opened && !this.#closed) this.lost = NODE_LOST;
+  }
+
+  /** The link to the tap's node is back: a node that kept running still has the tap, a restarted one does not. */
+  async nodeBack(): Promise<void> {
+    if (this.lost === undefined || this.#closed) return;
+    try {
+      await this.#setConsumerPaused(!this.#active);
+      this.lost = undefined;
+      this.deps.log.info({ producerId: this.track.producerId, node: this.nodeUrl }, 'tap still there after the SFU link came back');
+    } catch (err) {
+      this.deps.log.warn({ err, producerId: this.track.producerId, node: this.nodeUrl }, 'tap gone with its SFU node; the rest is listed as lost');
+    }
   }
 
   // The first keyframe may be lost before the path is warm, so ask at once, again shortly, then every segment.
@@ -180,8 +214,8 @@ export class TrackCapture {
     this.#stopKeyframes();
     const ask = () => {
       if (!this.#consumerId) return;
-      const { sfu, lessonId } = this.deps;
-      sfu.call('consumer.requestKeyFrame', { lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId }).catch(() => undefined);
+      const { lessonId } = this.deps;
+      this.#node!.client.call('consumer.requestKeyFrame', { lessonId, participantId: RECORDER_PEER_ID, consumerId: this.#consumerId }).catch(() => undefined);
     };
     ask();
     setTimeout(ask, 300).unref();

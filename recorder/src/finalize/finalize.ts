@@ -12,7 +12,7 @@ import type { RawSegment, RunExit } from '../capture/capture-run.ts';
 import { ffprobe, runFfmpeg } from '../ffmpeg/command.ts';
 import { firstPacketTime, packetSpan } from '../ffmpeg/probe.ts';
 import { isH264, type TapCodec } from '../ffmpeg/sdp.ts';
-import { RecordingClock, clockLabel, concatEntries, concatScript, planTrack, type Interval, type Placed, type PlannedRun } from './timeline.ts';
+import { RecordingClock, clockLabel, concatEntries, concatScript, endAtResumption, planTrack, type Interval, type Placed, type PlannedRun } from './timeline.ts';
 
 /** What finalizing reads of a capture (TrackCapture and CaptureRun in a live recording). */
 export interface CapturedRun {
@@ -26,6 +26,8 @@ export interface CapturedRun {
 export interface CapturedTrack {
   readonly track: RecordingTrack;
   readonly codec: TapCodec | undefined;
+  /** Why the tap stopped delivering before the end (its SFU node went away); the rest is listed as lost. */
+  readonly lost?: string;
   readonly runs: readonly CapturedRun[];
   readonly log: Logger;
 }
@@ -80,13 +82,19 @@ export async function finalizeRecording(input: FinalizeInput): Promise<Recording
 
   // 1. Every segment verified (most already were during the lesson) and placed on the recording's timeline.
   const planned = new Map<CapturedTrack, { segments: Placed[]; end: number }>();
+  const trackGaps: { track: CapturedTrack; gap: RecordingGap }[] = [];
   for (const track of input.tracks) {
     if (!track.codec) continue;
     const runs = await plannedRuns(track, input.verifier);
-    const plan = planTrack(runs, clock, duration);
+    const plan = planTrack(runs, clock, duration, track.lost);
     input.log.debug({ track: track.track.label, runs: runs.map((r) => r.segments.map((s) => [clock.toSeconds(s.wallStartMs).toFixed(3), s.length.toFixed(3)])) }, 'track plan');
     planned.set(track, { segments: plan.placed, end: plan.end });
-    for (const gap of plan.gaps) gaps.push({ ...gap, track: track.track.label });
+    for (const gap of plan.gaps) trackGaps.push({ track, gap: { ...gap, track: track.track.label } });
+  }
+  for (const { track, gap } of trackGaps) {
+    const sameOutput = [...planned].filter(([other]) => other !== track && outputKey(other) === outputKey(track)).flatMap(([, plan]) => plan.segments);
+    const kept = endAtResumption(gap, sameOutput);
+    if (kept) gaps.push(kept);
   }
   input.progress(0.3);
 
@@ -221,9 +229,8 @@ function planOutputs(tracks: CapturedTrack[], planned: Map<CapturedTrack, { segm
   for (const track of tracks) {
     const plan = planned.get(track);
     if (!plan || plan.segments.length === 0 || !track.codec) continue;
-    const { role, label, participantId, kind } = track.track;
-    // A camera republished under the same name continues the same output; stage media group by participant.
-    const key = role === 'stage' ? `stage:${participantId}:${kind}` : `${role}:${label}:${kind}:${track.codec.mimeType}`;
+    const { label } = track.track;
+    const key = outputKey(track);
     let group = groups.get(key);
     if (!group) {
       group = { key, label, codec: track.codec, segments: [], end: 0 };
@@ -250,6 +257,11 @@ function planOutputs(tracks: CapturedTrack[], planned: Map<CapturedTrack, { segm
     outputs.push({ role: 'stage', label: (video ?? audio)!.label, name: `stage-${i + 1}`, video, audio });
   });
   return outputs;
+}
+
+/** A camera republished under the same name continues the same output; stage media group by participant. */
+function outputKey({ track, codec }: CapturedTrack): string {
+  return track.role === 'stage' ? `stage:${track.participantId}:${track.kind}` : `${track.role}:${track.label}:${track.kind}:${codec?.mimeType}`;
 }
 
 interface Published {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingClock, concatEntries, concatScript, planTrack, type PlannedRun } from './timeline.ts';
+import { RecordingClock, concatEntries, concatScript, endAtResumption, planTrack, type PlannedRun } from './timeline.ts';
 
 const T0 = 1_800_000_000_000;
 const seg = (file: string, startS: number, length: number, ok = true) => ({ file, wallStartMs: T0 + startS * 1000, length, ok });
@@ -38,6 +38,15 @@ describe('recording timeline', () => {
     expect(planTrack(runs, new RecordingClock(T0, []), 10).gaps).toEqual([{ fromSeconds: 6.1, toSeconds: 10, reason: 'recorder down at lesson end' }]);
     // A run that ended cleanly (its producer went away) lost nothing.
     expect(planTrack([{ ...runs[0]!, crashed: false }], new RecordingClock(T0, []), 10).gaps).toEqual([]);
+  });
+
+  it('lists the rest of a track whose tap went with its SFU node, until the same output resumes elsewhere', () => {
+    const runs: PlannedRun[] = [{ crashed: false, segments: [seg('a', 0, 4), seg('b', 4, 2.1)] }];
+    const [gap] = planTrack(runs, new RecordingClock(T0, []), 10, 'SFU node lost').gaps;
+    expect(gap).toEqual({ fromSeconds: 6.1, toSeconds: 10, reason: 'SFU node lost' });
+    // The publisher came back on another node as a new producer at 8 s: the loss ends there.
+    expect(endAtResumption(gap!, [{ file: 'c', at: 8, length: 2 }])).toEqual({ fromSeconds: 6.1, toSeconds: 8, reason: 'SFU node lost' });
+    expect(endAtResumption(gap!, [{ file: 'c', at: 6.2, length: 2 }])).toBeUndefined();
   });
 
   it('drops a segment that failed verification and lists its stretch', () => {

@@ -71,8 +71,11 @@ export class RecordingClock {
   }
 }
 
-/** `endSeconds`: where the recording ends; media a crashed last run never delivered up to there is listed as lost. */
-export function planTrack(runs: PlannedRun[], clock: RecordingClock, endSeconds?: number): TrackPlan {
+/**
+ * `endSeconds`: where the recording ends; media a crashed last run never delivered up to there is listed as lost.
+ * `lostReason`: the track's tap itself went away (its SFU node died), so whatever run was last, the rest is lost.
+ */
+export function planTrack(runs: PlannedRun[], clock: RecordingClock, endSeconds?: number, lostReason?: string): TrackPlan {
   const gaps: TrackPlan['gaps'] = [];
   const placed: { file: string; at: number; length: number; runIndex: number }[] = [];
   runs.forEach((run, runIndex) => {
@@ -99,12 +102,23 @@ export function planTrack(runs: PlannedRun[], clock: RecordingClock, endSeconds?
     if (next.at - lostFrom >= MIN_GAP_SECONDS) gaps.push({ fromSeconds: round(lostFrom), toSeconds: round(next.at), reason: 'recorder restarted' });
   }
   const last = placed.at(-1);
-  // The last media came from a run that crashed and was never followed: the recorder was down when the lesson ended.
-  if (last && endSeconds !== undefined && runs[last.runIndex]!.crashed && endSeconds - (last.at + last.length) >= MIN_GAP_SECONDS) {
-    gaps.push({ fromSeconds: round(last.at + last.length), toSeconds: round(endSeconds), reason: 'recorder down at lesson end' });
+  // The last media came from a run that crashed and was never followed (the recorder was down when the lesson
+  // ended), or from a tap whose node went away.
+  const cutShort = lostReason ?? (last && runs[last.runIndex]!.crashed ? 'recorder down at lesson end' : undefined);
+  if (last && endSeconds !== undefined && cutShort && endSeconds - (last.at + last.length) >= MIN_GAP_SECONDS) {
+    gaps.push({ fromSeconds: round(last.at + last.length), toSeconds: round(endSeconds), reason: cutShort });
   }
   gaps.sort((a, b) => a.fromSeconds - b.fromSeconds);
   return { placed: placed.map(({ file, at, length }) => ({ file, at, length })), gaps, end: last ? last.at + last.length : 0 };
+}
+
+/**
+ * A loss at the end of one track is over where the same output's media resumes from another track (a publisher
+ * whose node died publishes again, elsewhere, as a new producer). Undefined when nothing of it is left.
+ */
+export function endAtResumption<G extends { fromSeconds: number; toSeconds: number }>(gap: G, output: readonly Placed[]): G | undefined {
+  const resumed = Math.min(gap.toSeconds, ...output.filter((p) => p.at > gap.fromSeconds).map((p) => p.at));
+  return resumed - gap.fromSeconds >= MIN_GAP_SECONDS ? { ...gap, toSeconds: round(resumed) } : undefined;
 }
 
 /**

@@ -16,8 +16,16 @@ export type RecorderClient = RpcClient<typeof recorderService.methods, typeof re
  * A real SFU, a real recorder and synthetic studio feeds (ffmpeg → plain RTP ingest), wired the way signaling
  * wires them, for tests and benchmarks of the recording path.
  */
+/** A further SFU node of the rig's cluster, reached at `url`. */
+export interface RigSfuNode {
+  url: string;
+  server: SfuServer;
+  client: SfuClient;
+}
+
 export class RecordingRig {
   feeds: ChildProcess[] = [];
+  readonly #extraNodes: RigSfuNode[] = [];
   private constructor(
     readonly dir: string,
     readonly sfuServer: SfuServer,
@@ -30,7 +38,7 @@ export class RecordingRig {
   static async start(options: { segmentSeconds?: number } = {}): Promise<RecordingRig> {
     const dir = await mkdtemp(path.join(tmpdir(), 'dualclass-rec-'));
     const secret = randomBytes(24).toString('base64url');
-    const sfuServer = await startSfuServer(loadSfuConfig({ SFU_RPC_PORT: '0', SFU_RPC_SECRET: secret, SFU_WORKERS: '1', LOG_LEVEL: 'silent' }));
+    const sfuServer = await startRigSfu(secret);
     const sfuUrl = `http://127.0.0.1:${sfuServer.port}`;
     const config = loadRecorderConfig({
       RECORDER_RPC_PORT: '0',
@@ -59,6 +67,15 @@ export class RecordingRig {
     this.client = await RecordingRig.#connect(this.config, this.recorder);
   }
 
+  /** Another SFU node with the same secret, as in a cluster (not the recorder's SFU_URL); stopped with the rig. */
+  async addSfuNode(): Promise<RigSfuNode> {
+    const server = await startRigSfu(this.config.sfuRpcSecret);
+    const url = `http://127.0.0.1:${server.port}`;
+    const node = { url, server, client: await SfuClient.connect(url, this.config.sfuRpcSecret, { timeoutMs: 5_000 }) };
+    this.#extraNodes.push(node);
+    return node;
+  }
+
   get workDir(): string {
     return path.join(this.dir, 'work');
   }
@@ -72,9 +89,10 @@ export class RecordingRig {
     lessonId: string,
     participantId: string,
     options: { audio: boolean; pattern?: string; width?: number; height?: number; bitrateKbps?: number },
+    sfu: SfuClient = this.sfu,
   ): Promise<IngestInfo> {
-    await this.sfu.call('router.ensure', { lessonId });
-    const { tracks } = await this.sfu.call('ingest.createPlainRtp', {
+    await sfu.call('router.ensure', { lessonId });
+    const { tracks } = await sfu.call('ingest.createPlainRtp', {
       lessonId,
       participantId,
       tracks: [
@@ -113,6 +131,14 @@ export class RecordingRig {
     this.sfu.close();
     await this.recorder.close();
     await this.sfuServer.close();
+    for (const node of this.#extraNodes) {
+      node.client.close();
+      await node.server.close();
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function startRigSfu(secret: string): Promise<SfuServer> {
+  return startSfuServer(loadSfuConfig({ SFU_RPC_PORT: '0', SFU_RPC_SECRET: secret, SFU_WORKERS: '1', LOG_LEVEL: 'silent' }));
 }

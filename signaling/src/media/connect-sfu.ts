@@ -11,6 +11,8 @@ export interface SfuConnection {
   /** A lesson's media placement over several nodes (null on one node), saved and restored with its live state. */
   exportLesson(lessonId: string): Placement | null;
   importLesson(lessonId: string, placement: Placement): void;
+  /** The RPC URL of the node holding a producer, for the recorder to tap it there (undefined on one node). */
+  producerUrl(lessonId: string, producerId: string): string | undefined;
   close(): void;
 }
 
@@ -32,9 +34,11 @@ export async function connectSfu(urls: readonly string[], secret: string, log: L
     throw failed.reason;
   }
   const close = () => clients.forEach((client) => client.close());
-  if (clients.length === 1) return { api: clients[0]!, placeBy: () => undefined, exportLesson: () => null, importLesson: () => undefined, close };
+  if (clients.length === 1) {
+    return { api: clients[0]!, placeBy: () => undefined, exportLesson: () => null, importLesson: () => undefined, producerUrl: () => undefined, close };
+  }
   const cluster = new SfuCluster(
-    clients.map((client, i) => ({ id: `sfu${i}`, client })),
+    clients.map((client, i) => ({ id: `sfu${i}`, url: urls[i]!, client })),
     log.child({ component: 'sfu-cluster' }),
   );
   log.info({ nodes: urls.length }, 'media spread over several SFU nodes');
@@ -47,6 +51,7 @@ function clusterConnection(cluster: SfuCluster, close: () => void): SfuConnectio
     placeBy: (roleOf) => cluster.placeBy(roleOf),
     exportLesson: (lessonId) => cluster.exportLesson(lessonId),
     importLesson: (lessonId, placement) => cluster.importLesson(lessonId, placement),
+    producerUrl: (lessonId, producerId) => cluster.producerUrl(lessonId, producerId),
     close,
   };
 }

@@ -23,6 +23,8 @@ export type Placement = z.infer<typeof PlacementSchema>;
 export interface SfuNode {
   /** Stable name, used in link ids (letters, digits, `_.:-`). */
   id: string;
+  /** Its RPC URL, as other services (the recorder) reach it. */
+  url: string;
   client: SfuClient;
 }
 
@@ -86,6 +88,11 @@ export class SfuCluster implements SfuApi {
     this.#reportedLoad.set(node, report.peers);
     if (report.accepting) this.#refusingUntil.delete(node);
     else this.#refusingUntil.set(node, Number.POSITIVE_INFINITY);
+  }
+
+  /** The RPC URL of the node a producer was produced on (where the recorder taps it); undefined if unknown. */
+  producerUrl(lessonId: string, producerId: string): string | undefined {
+    return this.#origin.get(key(lessonId, producerId))?.url;
   }
 
   /** Who a participant is decides where it goes: the studio (master_teacher, encoder feeds) stays on the home node. */

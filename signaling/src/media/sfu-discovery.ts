@@ -39,7 +39,7 @@ export async function discoverSfuNodes(redisUrl: string, secret: string, log: Lo
         try {
           const client = await SfuClient.connect(info.url, secret, { timeoutMs: 5_000 });
           clients.push(client);
-          cluster.addNode({ id, client });
+          cluster.addNode({ id, url: info.url, client });
           log.info({ node: id, url: info.url }, 'sfu node found in the registry');
         } catch (err) {
           log.warn({ err, node: id, url: info.url }, 'cannot reach a registered sfu node');

@@ -80,6 +80,8 @@ export class RecordingCoordinator {
       timeline: Timeline;
       comments: { list(lessonId: string): Promise<Comment[]> };
       broadcast: Broadcaster;
+      /** The RPC URL of the SFU node holding a producer, named to the recorder so it taps there (cluster). */
+      producerUrl: (lessonId: string, producerId: string) => string | undefined;
       log: Logger;
     },
   ) {
@@ -203,8 +205,10 @@ export class RecordingCoordinator {
         recorded.tracks.set(producerId, role);
         if (role === 'stage') recorded.names.set(owner.id, owner.info.displayName);
         const label = role === 'stage' ? owner.info.displayName : publication.label;
+        const sfuUrl = this.deps.producerUrl(lessonId, producerId);
+        const track = { producerId, participantId: owner.id, kind: publication.kind, role, label, ...(sfuUrl ? { sfuUrl } : {}) };
         await recorder
-          .call('recording.addTrack', { lessonId, track: { producerId, participantId: owner.id, kind: publication.kind, role, label } })
+          .call('recording.addTrack', { lessonId, track })
           .catch((err: unknown) => {
             recorded.tracks.delete(producerId);
             this.#warn(err, lessonId, 'addTrack');

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMedia } from '../testing/media-check.ts';
+import { RecordingRig } from '../testing/recording-rig.ts';
+
+/*
+ * In a cluster a producer lives on whichever SFU node its publisher was placed on. The recorder taps it on the node
+ * the track names (not its own SFU_URL), remembers that node in the track's saved state, and when the node dies
+ * the rest of the lesson is a listed gap, not silently missing media.
+ */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let rig: RecordingRig;
+beforeAll(async () => {
+  rig = await RecordingRig.start({ segmentSeconds: 2 });
+});
+afterAll(async () => {
+  await rig?.stop();
+});
+
+describe('recording from several SFU nodes', () => {
+  it('taps a studio angle on another node and lists the rest as lost when that node dies', async () => {
+    const lessonId = 'les-rec-node-lost';
+    const nodeB = await rig.addSfuNode();
+    const startedAt = new Date();
+    await rig.client.call('recording.start', {
+      lessonId,
+      startedAt: startedAt.toISOString(),
+      tags: { title: '跨节点录课', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
+    });
+    const angle = await rig.studioAngle(lessonId, 'studio-b', { audio: true }, nodeB.client);
+    const tracks = [
+      { producerId: angle.video.producerId, kind: 'video', role: 'angle', label: '教师特写' },
+      { producerId: angle.audio!.producerId, kind: 'audio', role: 'audio', label: '主讲音频' },
+    ] as const;
+    for (const track of tracks) await rig.client.call('recording.addTrack', { lessonId, track: { ...track, participantId: 'studio-b', sfuUrl: nodeB.url } });
+    const tappedAt = Date.now();
+    const saved = JSON.parse(await readFile(path.join(rig.workDir, lessonId, 'track-000', 'track.json'), 'utf8')) as { sfuUrl?: string };
+    expect(saved.sfuUrl).toBe(new URL(nodeB.url).href);
+
+    await sleep(6_000);
+    const diedAt = (Date.now() - startedAt.getTime()) / 1000;
+    const tappedSeconds = (Date.now() - tappedAt) / 1000;
+    await nodeB.server.close();
+    await sleep(3_000);
+    const endedAt = new Date();
+    const published = rig.published(lessonId, 30_000);
+    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    const manifest = await published;
+    const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+
+    expect(manifest.gaps.map((g) => g.track).sort()).toEqual(['主讲音频', '教师特写']);
+    for (const gap of manifest.gaps) {
+      expect(gap.reason).toBe('SFU node lost');
+      expect(Math.abs(gap.fromSeconds - diedAt)).toBeLessThan(1.5);
+      expect(Math.abs(gap.toSeconds - lessonSeconds)).toBeLessThan(0.5);
+    }
+    const main = manifest.files.find((f) => f.role === 'main')!;
+    const decoded = await decodeMedia(path.join(rig.filesDir, main.storageKey));
+    expect(decoded.videoFrames).toBeGreaterThan(25 * (tappedSeconds - 2));
+    expect(decoded.audioSeconds).toBeGreaterThan(tappedSeconds - 2);
+  }, 60_000);
+});
