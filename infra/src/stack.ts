@@ -43,6 +43,8 @@ export interface Stack {
   /** The first SFU node (the only one unless `sfuNodes` > 1). */
   sfu: ServiceProcess;
   sfuNodes: ServiceProcess[];
+  /** Each SFU node's RPC URL, in `sfuNodes` order (the recorder's SFU_URL is the first). */
+  sfuUrls: string[];
   recorder: ServiceProcess | undefined;
   /** The first signaling node, the one `url` and `admin` talk to. */
   signaling: ServiceProcess;
@@ -183,6 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       admin: first.admin,
       sfu,
       sfuNodes: sfuNodes.map((n) => n.process),
+      sfuUrls: sfuNodes.map((n) => n.url),
       recorder,
       signaling: first.process,
       signalingNodes,
