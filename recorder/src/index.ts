@@ -26,7 +26,7 @@ export async function startRecorder(config: RecorderConfig, options: { log?: Log
   let rpc: RpcServer<typeof recorderService.notifications> | undefined;
   const service = new RecorderService(config, sfu, store, (name, data) => rpc?.notify(name, data), log);
   const metrics = createMetricsRegistry();
-  registerRecorderMetrics(metrics, service);
+  registerRecorderMetrics(metrics, service, sfu);
   // Taps are opened at the SFU; without its own node (where tracks that name none are tapped) the recorder is not ready.
   const readiness = new Readiness([{ name: 'sfu', run: () => sfu.home.client.ping(SFU_PING_TIMEOUT_MS) }], { log });
   // The ops endpoints share the internal RPC port, which only the cluster network reaches (see sfu-server).

@@ -98,6 +98,11 @@ export class LessonRecording {
     return { lessonId: this.lessonId, phase: this.phase, progress: this.progress, tracks: [...this.#tracks.values()].filter((t) => t.opened && !t.closed).length };
   }
 
+  /** RPC URLs of the SFU nodes this lesson has open taps on. */
+  nodesInUse(): string[] {
+    return [...this.#tracks.values()].flatMap((t) => (t.nodeUrl && !t.closed ? [t.nodeUrl] : []));
+  }
+
   /** ffmpeg capture processes running now (one per live track, none while paused or after stop). */
   captureProcesses(): number {
     let running = 0;

@@ -1,10 +1,23 @@
 import { RECORDING_PHASES } from '@dualclass/protocol';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { SfuNodes } from './capture/sfu-nodes.ts';
 import type { RecorderService } from './recorder-service.ts';
 
 /** The recorder's metrics: gauges read at scrape time, finalize outcomes counted as they happen. */
-export function registerRecorderMetrics(registry: Registry, service: RecorderService): void {
+export function registerRecorderMetrics(registry: Registry, service: RecorderService, sfu: SfuNodes): void {
   const registers = [registry];
+  new Gauge({
+    name: 'dualclass_recorder_sfu_links',
+    help: 'RPC links to SFU nodes (its own SFU_URL and the nodes tracks were tapped on) by state',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const nodes = sfu.nodes();
+      const up = nodes.filter((n) => n.client.connected).length;
+      this.set({ state: 'up' }, up);
+      this.set({ state: 'down' }, nodes.length - up);
+    },
+  });
   new Gauge({
     name: 'dualclass_recorder_recordings',
     help: 'Lesson recordings on this recorder by phase (finalizing = finalize jobs running)',

@@ -39,6 +39,7 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
     sfu.on('lost', (url) => {
       this.log.warn({ node: url }, 'SFU node link lost');
       for (const lesson of this.#lessons.values()) lesson.onNodeLink(url, false);
+      this.#pruneNodes();
     });
     sfu.on('back', (url) => {
       for (const lesson of this.#lessons.values()) lesson.onNodeLink(url, true);
@@ -68,6 +69,7 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
       'recording.finish': async ({ lessonId, endedAt }) => {
         const lesson = this.#lesson(lessonId);
         await lesson.stop(Date.parse(endedAt));
+        this.#pruneNodes();
         // The answer says capture has stopped and finalizing begun; the result comes as recording.published or .failed.
         const started = performance.now();
         const seconds = () => (performance.now() - started) / 1000;
@@ -128,6 +130,11 @@ export class RecorderService extends EventEmitter<RecorderServiceEvents> {
     this.#lessons.set(lessonId, lesson);
     this.log.info({ lessonId }, 'recording started');
     return lesson;
+  }
+
+  /** Links to SFU nodes that are down are kept only while a tap there may still come back. */
+  #pruneNodes(): void {
+    this.sfu.prune(new Set([...this.#lessons.values()].flatMap((l) => l.nodesInUse())));
   }
 
   #lesson(lessonId: string): LessonRecording {

@@ -27,6 +27,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
  */
 export class SfuNodes extends EventEmitter<SfuNodesEvents> {
   readonly #links = new Map<string, Promise<SfuNode>>();
+  /** Links that connected, for what must be read at once (metrics, pruning). */
+  readonly #nodes = new Map<string, SfuNode>();
 
   private constructor(
     readonly home: SfuNode,
@@ -35,6 +37,7 @@ export class SfuNodes extends EventEmitter<SfuNodesEvents> {
     super();
     this.#watch(home);
     this.#links.set(home.url, Promise.resolve(home));
+    this.#nodes.set(home.url, home);
   }
 
   /** Connects the recorder's own SFU; the recorder does not start without it. */
@@ -51,6 +54,7 @@ export class SfuNodes extends EventEmitter<SfuNodesEvents> {
       link = SfuClient.connect(key, this.secret, { timeoutMs: CONNECT_TIMEOUT_MS }).then((client) => {
         const node = { url: key, client };
         this.#watch(node);
+        this.#nodes.set(key, node);
         return node;
       });
       // A node that could not be reached is tried afresh the next time a track names it.
@@ -60,15 +64,30 @@ export class SfuNodes extends EventEmitter<SfuNodesEvents> {
     return link;
   }
 
-  /** Every node connected so far. */
-  async connected(): Promise<SfuNode[]> {
-    const settled = await Promise.allSettled(this.#links.values());
-    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  /** Every node linked now, whether its link is up or not. */
+  nodes(): SfuNode[] {
+    return [...this.#nodes.values()];
+  }
+
+  /**
+   * Drops the links to nodes that are down and tap nothing any more (`inUse`): with the Redis registry nodes come
+   * and go, and a link to one that is gone would otherwise keep reconnecting for the recorder's lifetime. A node
+   * named again later is connected afresh.
+   */
+  prune(inUse: ReadonlySet<string>): void {
+    for (const [url, node] of this.#nodes) {
+      if (node === this.home || node.client.connected || inUse.has(url)) continue;
+      node.client.close();
+      this.#nodes.delete(url);
+      this.#links.delete(url);
+    }
   }
 
   async close(): Promise<void> {
-    for (const node of await this.connected()) node.client.close();
+    await Promise.allSettled(this.#links.values());
+    for (const node of this.#nodes.values()) node.client.close();
     this.#links.clear();
+    this.#nodes.clear();
   }
 
   #watch(node: SfuNode): void {

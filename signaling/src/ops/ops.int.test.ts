@@ -105,6 +105,7 @@ describe('operations endpoints', () => {
     const recorder = await get(`${recorderUrl}/metrics`);
     expect(sample(recorder.text, 'dualclass_recorder_recordings', { phase: 'recording' })).toBe(1);
     expect(sample(recorder.text, 'dualclass_recorder_capture_processes')).toBe(0);
+    expect(sample(recorder.text, 'dualclass_recorder_sfu_links', { state: 'up' })).toBe(1);
     expect(sample(recorder.text, 'dualclass_recorder_finalize_jobs_total', { result: 'failed' })).toBe(0);
   });
 
