@@ -41,7 +41,8 @@ describe('recording across a signaling takeover', () => {
     const recordingStarted = stack.recorder!.waitForLog((line) => (line.msg === 'recording started' && line.lessonId === lesson.id ? true : undefined), 30_000);
     await a!.admin.startLesson(lesson.id); // runs on A, which now owns the lesson and starts its recording
     await recordingStarted;
-    expect(await entryStatus(lesson.id, b!.url)).toBe('recording');
+    // Signaling creates the library entry once the recorder has answered, a moment after the recorder logs the start.
+    await expect.poll(() => entryStatus(lesson.id, b!.url), { timeout: 5_000 }).toBe('recording');
 
     const onB = new TestParticipants(b!);
     const master = await onB.join(lesson.id, 'master_teacher');
