@@ -18,7 +18,7 @@ export async function pinToCore(pid: number, core: number): Promise<void> {
 
 /** Lets every thread of `pid` run on any core again (undoes pinToCore). */
 export async function unpin(pid: number): Promise<void> {
-  await exec('taskset', ['-a', '-cp', `0-${os.availableParallelism() - 1}`, String(pid)]);
+  await exec('taskset', ['-a', '-cp', `0-${os.cpus().length - 1}`, String(pid)]);
 }
 
 /**

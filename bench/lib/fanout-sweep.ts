@@ -46,7 +46,7 @@ const LOAD_CORE = 1;
 export async function runSweep(target: FanoutTarget, options: SweepOptions, givenSink?: RtpSink): Promise<SweepResult> {
   const sink = givenSink ?? (await RtpSink.open());
   const points: SweepPoint[] = [];
-  const pinning = os.availableParallelism() > LOAD_CORE;
+  const pinning = os.cpus().length > LOAD_CORE;
   if (!pinning) console.warn(`${target.name}: one core only, nothing pinned: SFU and load share it`);
   // Children started from here (ffmpeg, workers) inherit core 1; the SFU's processes are moved to core 0 once up.
   if (pinning) await pinToCore(process.pid, LOAD_CORE);

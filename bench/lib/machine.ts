@@ -13,7 +13,8 @@ export interface Machine {
 export function machineInfo(): Machine {
   return {
     cpuModel: cpuModel(),
-    cores: os.availableParallelism(),
+    // Online CPUs, not this process's affinity (availableParallelism): a bench pins itself to one core while it measures.
+    cores: os.cpus().length,
     memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     kernel: os.release(),
