@@ -61,6 +61,9 @@ async function call<T>(url: string, what: string, message: Record<string, unknow
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ ...message, transaction: randomUUID() }),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  }).catch((err: Error) => {
+    // fetch says only "fetch failed"; the cause (ECONNREFUSED: Janus is gone) is what explains it.
+    throw new Error(`janus ${what}: no answer from ${url}: ${(err.cause as Error | undefined)?.message ?? err.message}`, { cause: err });
   });
   if (!res.ok) throw new JanusApiError(what, res.status, `HTTP ${res.status} ${await res.text()}`);
   const answer = (await res.json()) as { janus?: string; error?: { code?: number; reason?: string } };
