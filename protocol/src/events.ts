@@ -25,10 +25,14 @@ import {
   ConsumerInfoSchema,
   DtlsParametersSchema,
   IceParametersSchema,
+  IpAddressSchema,
+  PlainReceiverSrtpSchema,
   RtpCapabilitiesSchema,
   RtpParametersSchema,
   SpatialLayerSchema,
+  SrtpParametersSchema,
   TransportDirectionSchema,
+  UnprivilegedPortSchema,
   WebRtcTransportInfoSchema,
 } from './media.ts';
 
@@ -98,6 +102,17 @@ export const clientRequests = {
   'media:connectTransport': {
     request: z.object({ transportId: IdSchema, dtlsParameters: DtlsParametersSchema }).strict(),
     response: z.object({}),
+    permission: 'media:consume',
+  },
+  /**
+   * A receive transport for a classroom's hardware decoder box: the SFU sends SRTP over plain UDP (RTP and RTCP on
+   * one port) to `ip:port`, encrypted for the box's key, and answers with its own key for the box to decrypt with.
+   * `ip` must be the address this socket connects from, so nobody can aim lesson media at a third party. Consume on
+   * it with `media:consume` like any receive transport (rate-limited).
+   */
+  'media:createPlainReceiver': {
+    request: z.object({ ip: IpAddressSchema, port: UnprivilegedPortSchema, srtpParameters: PlainReceiverSrtpSchema }).strict(),
+    response: z.object({ transportId: IdSchema, srtpParameters: SrtpParametersSchema }),
     permission: 'media:consume',
   },
   /** New ICE credentials for one of one's own transports after its media path failed (rate-limited). */

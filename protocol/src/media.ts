@@ -39,6 +39,16 @@ export const RtpCapabilitiesSchema = z.looseObject({
 });
 export type RtpCapabilitiesWire = z.infer<typeof RtpCapabilitiesSchema>;
 
+/**
+ * A receiver that sends no transport-cc or abs-send-time feedback (a classroom decoder box) consumes with the
+ * router's capabilities minus those header extensions: otherwise the SFU runs a bandwidth estimate for it that no
+ * feedback ever reaches, which costs CPU per packet and can hold the receiver to a low simulcast layer.
+ */
+export function withoutFeedbackExtensions<C extends RtpCapabilitiesWire>(capabilities: C): C {
+  const feedback = /transport-wide-cc|abs-send-time/;
+  return { ...capabilities, headerExtensions: capabilities.headerExtensions?.filter((e) => !feedback.test(e.uri)) ?? [] };
+}
+
 export const DtlsParametersSchema = z.looseObject({
   role: z.enum(['auto', 'client', 'server']).optional(),
   fingerprints: z.array(z.object({ algorithm: z.string().max(16), value: z.string().max(200) })).min(1).max(8),
@@ -59,6 +69,19 @@ export const IceCandidateSchema = z.looseObject({
 /** A pipe link's SRTP keys (node ↔ node cascade); mediasoup's own shape. */
 export const SrtpParametersSchema = z.object({ cryptoSuite: z.string().min(1).max(64), keyBase64: z.string().min(1).max(200) });
 export type SrtpParametersWire = z.infer<typeof SrtpParametersSchema>;
+
+/**
+ * The SRTP suite a plain receiver (a classroom's hardware decoder box) speaks: RFC 3711's default, which every
+ * decoder with SRTP implements. The key is 16 bytes of master key and 14 of salt, base64 (40 characters).
+ */
+export const PLAIN_RECEIVER_CRYPTO_SUITE = 'AES_CM_128_HMAC_SHA1_80';
+export const PlainReceiverSrtpSchema = z
+  .object({ cryptoSuite: z.literal(PLAIN_RECEIVER_CRYPTO_SUITE), keyBase64: z.string().regex(/^[A-Za-z0-9+/]{40}$/, '30 bytes of base64') })
+  .strict();
+
+/** Where a plain RTP/SRTP stream goes: an address and an unprivileged port. */
+export const IpAddressSchema = z.union([z.ipv4(), z.ipv6()]);
+export const UnprivilegedPortSchema = z.number().int().min(1024).max(65535);
 
 export const TransportDirectionSchema = z.enum(['send', 'recv']);
 export type TransportDirection = z.infer<typeof TransportDirectionSchema>;

@@ -46,19 +46,30 @@ export const IssuedTokenSchema = z.object({
 });
 export type IssuedToken = z.infer<typeof IssuedTokenSchema>;
 
+const Ssrc = z.number().int().min(1).max(0xffffffff);
+
 /** Plain RTP ingest (demo feed, encoders): the tracks an external sender will push. */
 export const CreateIngestSchema = z
   .object({
     label: textField(40),
     /** Which kind of studio angle this encoder is: the teacher camera, a document camera / experiment close-up, or courseware. */
     source: z.enum(['camera', 'document', 'screen']).default('camera'),
-    video: z.object({
-      payloadType: z.number().int().min(96).max(127),
-      ssrc: z.number().int().min(1).max(0xffffffff),
-      /** H.264 records to MP4 and HLS without re-encoding; VP8 only to WebM. */
-      mimeType: z.enum(['video/H264', 'video/VP8']).default('video/H264'),
-    }),
-    audio: z.object({ payloadType: z.number().int().min(96).max(127), ssrc: z.number().int().min(1).max(0xffffffff) }).optional(),
+    video: z
+      .object({
+        payloadType: z.number().int().min(96).max(127),
+        /** A single-rendition encoder's SSRC. */
+        ssrc: Ssrc.optional(),
+        /**
+         * A multi-rendition encoder's SSRCs, lowest resolution first: the SFU makes a simulcast producer, so big
+         * screens get the top rendition and constrained viewers a lower one. Either this or `ssrc`.
+         */
+        ssrcs: z.array(Ssrc).min(2).max(3).optional(),
+        /** H.264 records to MP4 and HLS without re-encoding; VP8 only to WebM. */
+        mimeType: z.enum(['video/H264', 'video/VP8']).default('video/H264'),
+      })
+      .refine((v) => (v.ssrc === undefined) !== (v.ssrcs === undefined), 'give either ssrc or ssrcs')
+      .refine((v) => new Set(v.ssrcs).size === (v.ssrcs?.length ?? 0), 'ssrcs must differ'),
+    audio: z.object({ payloadType: z.number().int().min(96).max(127), ssrc: Ssrc }).optional(),
   })
   .strict();
 export type CreateIngest = z.infer<typeof CreateIngestSchema>;

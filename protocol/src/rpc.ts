@@ -5,11 +5,13 @@ import {
   ConsumerInfoSchema,
   DtlsParametersSchema,
   IceParametersSchema,
+  IpAddressSchema,
   RtpCapabilitiesSchema,
   RtpParametersSchema,
   SpatialLayerSchema,
   SrtpParametersSchema,
   TransportDirectionSchema,
+  UnprivilegedPortSchema,
   WebRtcTransportInfoSchema,
 } from './media.ts';
 
@@ -20,7 +22,8 @@ import {
  */
 const Owner = { lessonId: IdSchema, participantId: IdSchema };
 const PipeLinkId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/);
-const PipeEndpoint = z.object({ ip: z.union([z.ipv4(), z.ipv6()]), port: z.number().int().min(1).max(65535), srtpParameters: SrtpParametersSchema });
+const PipeEndpoint = z.object({ ip: IpAddressSchema, port: z.number().int().min(1).max(65535), srtpParameters: SrtpParametersSchema });
+const Ssrc = z.number().int().min(1).max(0xffffffff);
 const Empty = z.object({});
 
 export const sfuRpcMethods = {
@@ -31,13 +34,22 @@ export const sfuRpcMethods = {
     params: z.object({ ...Owner, direction: TransportDirectionSchema }),
     result: WebRtcTransportInfoSchema,
   },
-  /** A recording tap: plain RTP to the recorder's ffmpeg at `remote` (loopback or the recorder host). */
+  /**
+   * Plain RTP out to a fixed `remote`: a recording tap (the recorder's ffmpeg, RTCP on `rtcpPort`) or a classroom
+   * decoder box (RTCP muxed when `rtcpPort` is left out; SRTP with the box's key when `srtpParameters` is given, and
+   * then the SFU's own key comes back).
+   */
   'transport.createPlainRecv': {
     params: z.object({
       ...Owner,
-      remote: z.object({ ip: z.union([z.ipv4(), z.ipv6()]), rtpPort: z.number().int().min(1024).max(65535), rtcpPort: z.number().int().min(1024).max(65535) }),
+      remote: z.object({
+        ip: IpAddressSchema,
+        rtpPort: UnprivilegedPortSchema,
+        rtcpPort: UnprivilegedPortSchema.optional(),
+        srtpParameters: SrtpParametersSchema.optional(),
+      }),
     }),
-    result: z.object({ transportId: IdSchema }),
+    result: z.object({ transportId: IdSchema, srtpParameters: SrtpParametersSchema.optional() }),
   },
   /** Fresh ICE username/password for a WebRTC transport; the client restarts ICE with them. */
   'transport.restartIce': { params: z.object({ ...Owner, transportId: IdSchema }), result: z.object({ iceParameters: IceParametersSchema }) },
@@ -50,8 +62,8 @@ export const sfuRpcMethods = {
   /** Pausing at the SFU is what makes a hard mute hard: no packets leave the producer whatever the client does. */
   'producer.setPaused': { params: z.object({ ...Owner, producerId: IdSchema, paused: z.boolean() }), result: Empty },
   /**
-   * Plain RTP ingest (comedia): the SFU opens one UDP port per track and creates a producer for each.
-   * Used by the demo studio feed and, later, encoder ingest.
+   * Plain RTP ingest (comedia): the SFU opens one UDP port per track and creates a producer for each. A video track
+   * with 2–3 SSRCs (lowest rendition first) is a simulcast producer fed by a multi-rendition encoder.
    */
   'ingest.createPlainRtp': {
     params: z.object({
@@ -62,14 +74,16 @@ export const sfuRpcMethods = {
             kind: MediaKindSchema,
             mimeType: z.enum(['video/VP8', 'video/H264', 'audio/opus']),
             payloadType: z.number().int().min(96).max(127),
-            ssrc: z.number().int().min(1).max(0xffffffff),
+            ssrcs: z.array(Ssrc).min(1).max(3),
           }),
         )
         .min(1)
         .max(4),
     }),
     result: z.object({
-      tracks: z.array(z.object({ producerId: IdSchema, kind: MediaKindSchema, ip: z.string(), port: z.number().int() })),
+      tracks: z.array(
+        z.object({ producerId: IdSchema, kind: MediaKindSchema, ip: z.string(), port: z.number().int(), simulcastLayers: z.number().int().min(1).max(3) }),
+      ),
     }),
   },
   /**

@@ -3,19 +3,25 @@ import { highestTemporalLayer, ingestRtpParameters, kindOfMimeType, spatialLayer
 
 describe('ingestRtpParameters', () => {
   it('builds VP8 at 90 kHz with the given payload type and SSRC', () => {
-    expect(ingestRtpParameters({ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrc: 1111 })).toMatchObject({
+    expect(ingestRtpParameters({ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrcs: [1111] })).toMatchObject({
       codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90_000 }],
       encodings: [{ ssrc: 1111 }],
     });
   });
 
+  it('makes one encoding per simulcast rendition, lowest first, counted as spatial layers', () => {
+    const p = ingestRtpParameters({ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrcs: [10, 20, 30] });
+    expect(p.encodings).toEqual([{ ssrc: 10 }, { ssrc: 20 }, { ssrc: 30 }]);
+    expect(spatialLayerCount(p)).toBe(3);
+  });
+
   it('builds stereo Opus at 48 kHz', () => {
-    const p = ingestRtpParameters({ kind: 'audio', mimeType: 'audio/opus', payloadType: 100, ssrc: 2222 });
+    const p = ingestRtpParameters({ kind: 'audio', mimeType: 'audio/opus', payloadType: 100, ssrcs: [2222] });
     expect(p.codecs[0]).toMatchObject({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 });
   });
 
   it('builds H264 packetization-mode 1, constrained baseline 42e01f', () => {
-    const p = ingestRtpParameters({ kind: 'video', mimeType: 'video/H264', payloadType: 102, ssrc: 3333 });
+    const p = ingestRtpParameters({ kind: 'video', mimeType: 'video/H264', payloadType: 102, ssrcs: [3333] });
     expect(p.codecs[0]?.parameters).toMatchObject({ 'packetization-mode': 1, 'profile-level-id': '42e01f' });
   });
 });

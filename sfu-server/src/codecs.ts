@@ -17,7 +17,10 @@ export const ROUTER_MEDIA_CODECS: types.RtpCodecCapability[] = [
 // Lets the SFU ask an RTP encoder for keyframes and retransmissions; encoders that ignore RTCP (ffmpeg) are unaffected.
 const VIDEO_FEEDBACK: types.RtcpFeedback[] = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }];
 
-/** What a plain-RTP sender must match: one codec, one known SSRC, since there is no SDP negotiation on ingest. */
+/**
+ * What a plain-RTP sender must match: one codec and known SSRCs, since there is no SDP negotiation on ingest. Several
+ * SSRCs are simulcast renditions, lowest first, which is the order mediasoup numbers spatial layers in.
+ */
 export function ingestRtpParameters(track: IngestTrack): types.RtpParameters {
   const base = { payloadType: track.payloadType };
   const codec: types.RtpCodecParameters =
@@ -26,7 +29,7 @@ export function ingestRtpParameters(track: IngestTrack): types.RtpParameters {
       : track.mimeType === 'video/VP8'
         ? { ...base, mimeType: 'video/VP8', clockRate: 90_000, rtcpFeedback: VIDEO_FEEDBACK }
         : { ...base, mimeType: 'video/H264', clockRate: 90_000, parameters: H264_PARAMETERS, rtcpFeedback: VIDEO_FEEDBACK };
-  return { codecs: [codec], encodings: [{ ssrc: track.ssrc }] };
+  return { codecs: [codec], encodings: track.ssrcs.map((ssrc) => ({ ssrc })) };
 }
 
 /** The kind a codec carries, so a track cannot claim `video` while sending Opus. */

@@ -9,6 +9,7 @@ import {
   type RtpParametersWire,
   type SfuNotification,
   type SfuNotificationName,
+  type SrtpParametersWire,
   type TransportDirection,
   type WebRtcTransportInfo,
 } from '@dualclass/protocol';
@@ -49,6 +50,18 @@ export interface IngestEndpoint {
   kind: MediaKind;
   ip: string;
   port: number;
+  simulcastLayers: number;
+}
+
+/**
+ * Where a plain receive transport sends: RTCP on its own port (ffmpeg) or muxed when `rtcpPort` is absent; SRTP with
+ * the receiver's key when `srtpParameters` is given (a classroom decoder box).
+ */
+export interface PlainRecvRemote {
+  ip: string;
+  rtpPort: number;
+  rtcpPort?: number | undefined;
+  srtpParameters?: SrtpParametersWire | undefined;
 }
 
 // Starting estimate before congestion control has measured the path; 1 Mbit/s gets a classroom a usable first
@@ -63,6 +76,7 @@ const INITIAL_OUTGOING_BITRATE = 1_000_000;
 const toRtpParameters = (p: RtpParametersWire) => p as types.RtpParameters;
 const toRtpCapabilities = (c: RtpCapabilitiesWire) => c as types.RtpCapabilities;
 const toDtlsParameters = (d: DtlsParametersWire) => d as types.DtlsParameters;
+const toSrtpParameters = (s: SrtpParametersWire) => s as types.SrtpParameters;
 
 /**
  * Offer the SHA-256 fingerprint only: it is what browsers verify (RFC 8827 makes it mandatory to implement),
@@ -248,7 +262,7 @@ interface PeerMediaEvents {
 
 type OwnedTransport =
   | { kind: 'webrtc'; transport: types.WebRtcTransport; direction: TransportDirection }
-  // A recording tap: the SFU sends one consumer's RTP to a fixed address (the recorder's ffmpeg).
+  // The SFU sends to a fixed address: a recording tap (the recorder's ffmpeg) or a classroom decoder box.
   | { kind: 'plain'; transport: types.PlainTransport; direction: 'recv' };
 
 /** One participant's media objects in a room. Every lookup is scoped here, which is what enforces ownership. */
@@ -320,30 +334,46 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
   }
 
   /**
-   * A plain RTP recv transport that sends to `remote` (RTP and RTCP on separate ports, no comedia): how the
-   * recorder taps a producer into ffmpeg without WebRTC. Consumers on it are created with `consume` like any other.
+   * A plain RTP recv transport that sends to `remote` (no comedia): how the recorder taps a producer into ffmpeg and
+   * how a classroom decoder box receives SRTP without WebRTC. Consumers on it are created with `consume` like any
+   * other. With SRTP, the SFU's own key comes back for the receiver to decrypt with.
    */
-  async createPlainRecvTransport(remote: { ip: string; rtpPort: number; rtcpPort: number }): Promise<{ transportId: string }> {
+  async createPlainRecvTransport(remote: PlainRecvRemote): Promise<{ transportId: string; srtpParameters?: SrtpParametersWire }> {
     const { listenIp, announcedIp } = this.room.settings;
+    const srtp = remote.srtpParameters && toSrtpParameters(remote.srtpParameters);
     const router = await this.#placedRouter();
-    const transport = await this.#media(() =>
-      router.createPlainTransport({
-        listenIp: { ip: listenIp, announcedIp },
-        rtcpMux: false,
-        comedia: false,
-        appData: { participantId: this.participantId, direction: 'recv' },
-      }),
+    const transport = await this.#media(
+      () =>
+        router.createPlainTransport({
+          listenIp: { ip: listenIp, announcedIp },
+          rtcpMux: remote.rtcpPort === undefined,
+          comedia: false,
+          enableSrtp: srtp !== undefined,
+          ...(srtp && { srtpCryptoSuite: srtp.cryptoSuite }),
+          appData: { participantId: this.participantId, direction: 'recv' },
+        }),
+      'plain transport refused',
     );
     this.#adopt(transport);
     this.#transports.set(transport.id, { kind: 'plain', transport, direction: 'recv' });
     transport.observer.once('close', () => this.#transports.delete(transport.id));
     try {
-      await this.#media(() => transport.connect({ ip: remote.ip, port: remote.rtpPort, rtcpPort: remote.rtcpPort }), 'remote address rejected');
+      await this.#media(
+        () =>
+          transport.connect({
+            ip: remote.ip,
+            port: remote.rtpPort,
+            ...(remote.rtcpPort !== undefined && { rtcpPort: remote.rtcpPort }),
+            ...(srtp && { srtpParameters: srtp }),
+          }),
+        'remote address rejected',
+      );
     } catch (err) {
       transport.close();
       throw err;
     }
-    return { transportId: transport.id };
+    const local = transport.srtpParameters;
+    return { transportId: transport.id, ...(local && { srtpParameters: local }) };
   }
 
   async connectTransport(transportId: string, dtlsParameters: DtlsParametersWire): Promise<void> {
@@ -429,7 +459,13 @@ export class PeerMedia extends EventEmitter<PeerMediaEvents> {
         this.#adopt(producer);
         this.#trackProducer(producer);
         producer.observer.once('close', () => transport.close());
-        endpoints.push({ producerId: producer.id, kind: track.kind, ip: announcedIp ?? transport.tuple.localIp, port: transport.tuple.localPort });
+        endpoints.push({
+          producerId: producer.id,
+          kind: track.kind,
+          ip: announcedIp ?? transport.tuple.localIp,
+          port: transport.tuple.localPort,
+          simulcastLayers: spatialLayerCount(producer.rtpParameters),
+        });
       }
       return endpoints;
     } catch (err) {

@@ -44,7 +44,7 @@ describe('cascade between two SFU nodes', () => {
     const { tracks } = await a.call('ingest.createPlainRtp', {
       lessonId: LESSON,
       participantId: 'studio',
-      tracks: [{ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrc: 31_337 }],
+      tracks: [{ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrcs: [31_337] }],
     });
     const video = tracks[0]!;
     const sink = await rtpSink();

@@ -135,8 +135,8 @@ describe('sfu-server rpc', () => {
       lessonId: 'lesson-c',
       participantId: 'studio',
       tracks: [
-        { kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrc: 11_111 },
-        { kind: 'audio', mimeType: 'audio/opus', payloadType: 100, ssrc: 22_222 },
+        { kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrcs: [11_111] },
+        { kind: 'audio', mimeType: 'audio/opus', payloadType: 100, ssrcs: [22_222] },
       ],
     });
     expect(tracks.map((t) => t.kind)).toEqual(['video', 'audio']);

@@ -33,7 +33,7 @@ describe('one lesson over several workers', () => {
     const { tracks } = await client.call('ingest.createPlainRtp', {
       lessonId: LESSON,
       participantId: 'studio',
-      tracks: [{ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrc: 4_242 }],
+      tracks: [{ kind: 'video', mimeType: 'video/VP8', payloadType: 101, ssrcs: [4_242] }],
     });
     const video = tracks[0]!;
     const ffmpeg = vp8Feed(video.port, 4_242, 101);

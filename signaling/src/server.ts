@@ -138,7 +138,13 @@ export async function startSignaling(
       await attachParticipant(session, participant);
       lessons.updateParticipant(participant, { connection: 'connected' });
     },
-    standIn: (claims, socket) => ({ claims, socket, participant: undefined, expiry: new TokenExpiry(Number.POSITIVE_INFINITY, () => undefined) }),
+    standIn: (claims, socket, remoteAddress) => ({
+      claims,
+      socket,
+      remoteAddress,
+      participant: undefined,
+      expiry: new TokenExpiry(Number.POSITIVE_INFINITY, () => undefined),
+    }),
   });
   acceptParticipants(io, { tokens, lessons, dispatcher, routing, log });
   // Changes to a live lesson that come over HTTP run where its sockets' requests run.

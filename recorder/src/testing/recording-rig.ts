@@ -96,8 +96,8 @@ export class RecordingRig {
       lessonId,
       participantId,
       tracks: [
-        { kind: 'video', mimeType: 'video/H264', payloadType: 101, ssrc: 22222222 },
-        ...(options.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, payloadType: 100, ssrc: 11111111 }] : []),
+        { kind: 'video', mimeType: 'video/H264', payloadType: 101, ssrcs: [22222222] },
+        ...(options.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, payloadType: 100, ssrcs: [11111111] }] : []),
       ],
     });
     const endpoint = (kind: 'audio' | 'video') => {

@@ -35,7 +35,14 @@ export function remoteSocket(io: Server, id: string): SessionSocket {
 const TOPIC = 'session';
 const SocketIdSchema = z.string().min(1).max(64);
 const BusMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('request'), socketId: SocketIdSchema, claims: JoinTokenClaimsSchema, event: z.unknown(), payloads: z.array(z.unknown()) }),
+  z.object({
+    type: z.literal('request'),
+    socketId: SocketIdSchema,
+    claims: JoinTokenClaimsSchema,
+    remoteAddress: z.string().max(64),
+    event: z.unknown(),
+    payloads: z.array(z.unknown()),
+  }),
   z.object({ type: z.literal('ended'), socketId: SocketIdSchema, reason: z.string().max(100) }),
 ]);
 type BusMessage = z.infer<typeof BusMessageSchema>;
@@ -56,7 +63,7 @@ export interface SessionRoutingDeps {
   /** Makes the session speak for the participant again (what `lesson:join` with a resume key does). */
   rebind(session: SocketSession, participant: LiveParticipant): Promise<void>;
   /** A session for a socket of another node, as this node's sessions are made. */
-  standIn(claims: JoinTokenClaims, socket: SessionSocket): SocketSession;
+  standIn(claims: JoinTokenClaims, socket: SessionSocket, remoteAddress: string): SocketSession;
 }
 
 export class SessionRouting {
@@ -96,7 +103,7 @@ export class SessionRouting {
   }
 
   async #forward(bus: NodeBus, owner: string, session: SocketSession, event: unknown, payloads: unknown[]): Promise<Ack<unknown>> {
-    const message: BusMessage = { type: 'request', socketId: session.socket.id, claims: session.claims, event, payloads };
+    const message: BusMessage = { type: 'request', socketId: session.socket.id, claims: session.claims, remoteAddress: session.remoteAddress, event, payloads };
     const ack = AnyAckSchema.parse(await bus.request(owner, TOPIC, message));
     // The connection's deadline lives with the socket, here: a refresh answered by the owner moves it.
     if (event === 'session:refresh' && ack.ok) session.expiry.extend(Date.parse((ack.data as { expiresAt: string }).expiresAt) / 1000);
@@ -131,7 +138,7 @@ export class SessionRouting {
     }
     let session = this.#standIns.get(message.socketId);
     if (!session) {
-      session = this.deps.standIn(message.claims, remoteSocket(this.deps.io, message.socketId));
+      session = this.deps.standIn(message.claims, remoteSocket(this.deps.io, message.socketId), message.remoteAddress);
       this.#standIns.set(message.socketId, session);
     }
     await this.#reattach(session);

@@ -380,9 +380,10 @@ export class LessonService {
    * without a socket whose tracks arrive over UDP.
    */
   async createIngest(lessonId: string, input: CreateIngest): Promise<IngestInfo> {
+    const { payloadType, mimeType, ssrc, ssrcs } = input.video;
     const tracks = [
-      { kind: 'video' as const, ...input.video },
-      ...(input.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, ...input.audio }] : []),
+      { kind: 'video' as const, mimeType, payloadType, ssrcs: ssrcs ?? [ssrc!] },
+      ...(input.audio ? [{ kind: 'audio' as const, mimeType: 'audio/opus' as const, payloadType: input.audio.payloadType, ssrcs: [input.audio.ssrc] }] : []),
     ];
     const { participantId, created } = await this.#ingest(lessonId, input, async (owner) => {
       const { tracks: endpoints } = await this.sfu.call('ingest.createPlainRtp', { ...owner, tracks });
@@ -420,7 +421,7 @@ export class LessonService {
    * fresh master_teacher participant (released again if that fails), then the participant enters and each track
    * is announced to everyone as a studio publication.
    */
-  async #ingest<T extends { tracks: { producerId: string; kind: MediaKind }[] }>(
+  async #ingest<T extends { tracks: { producerId: string; kind: MediaKind; simulcastLayers?: number }[] }>(
     lessonId: string,
     input: Pick<CreateIngest, 'label' | 'source'>,
     createMedia: (owner: { lessonId: string; participantId: string }) => Promise<T>,
@@ -448,7 +449,7 @@ export class LessonService {
         paused: false,
         hardMuted: false,
         audience: 'all',
-        simulcastLayers: 1,
+        simulcastLayers: t.simulcastLayers ?? 1,
       });
     }
     return { participantId, created };

@@ -23,6 +23,8 @@ export interface SocketSession {
   claims: JoinTokenClaims;
   /** The participant's socket: connected to this node, or to another one (cluster/session-routing.ts). */
   socket: SessionSocket;
+  /** The address the socket connects from (canonicalAddress): where a plain receiver may send media. */
+  remoteAddress: string;
   /** Set by `lesson:join`; every other request needs it. */
   participant: LiveParticipant | undefined;
   /** Ends the connection when the join token runs out; `session:refresh` moves it. */

@@ -15,6 +15,7 @@ import type { LessonService } from '../lessons/lesson-service.ts';
 import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Dispatcher, SocketSession } from './dispatch.ts';
 import { TokenExpiry } from './token-expiry.ts';
+import { canonicalAddress } from './client-address.ts';
 import type { SessionRouting } from '../cluster/session-routing.ts';
 
 export type ClassroomServer = Server<
@@ -77,6 +78,8 @@ export function acceptParticipants(
     const session: SocketSession = {
       claims: socket.data.claims,
       socket,
+      // The peer of the TCP connection itself: a forwarded-for header is the client's word, not proof of its address.
+      remoteAddress: canonicalAddress(socket.handshake.address),
       participant: undefined,
       // A connection outliving its token would outlive a revocation by TTL; the client refreshes before this fires.
       // The participant leaves (no resume grace): its token cannot bring it back.
