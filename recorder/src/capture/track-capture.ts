@@ -16,7 +16,7 @@ export const RECORDER_PEER_ID = 'recorder';
 
 const RESTART_DELAYS_MS = [100, 500, 1_000, 2_000];
 /** Why a tap delivered nothing more: the gap it leaves is listed with this reason. */
-export const NODE_LOST = 'SFU node lost';
+const NODE_LOST = 'SFU node lost';
 
 export interface TrackCaptureDeps {
   lessonId: string;
@@ -27,8 +27,8 @@ export interface TrackCaptureDeps {
 }
 
 /**
- * One recorded producer: a plain RTP tap at the SFU node holding it, feeding a succession of ffmpeg runs. A run that dies is
- * restarted on the same ports (the tap never moves), and the stretch between runs becomes a listed gap.
+ * One recorded producer: a plain RTP tap at the SFU node holding it, feeding a succession of ffmpeg runs. A run that
+ * dies is restarted on the same ports (the tap never moves), and the stretch between runs becomes a listed gap.
  * Order matters (DESIGN.md §5): consumer created paused → ffmpeg started → ports bound → resume → keyframe,
  * and keyframes again every segment so video can be cut and a restarted run starts clean.
  */
