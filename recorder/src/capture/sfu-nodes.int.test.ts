@@ -62,4 +62,40 @@ describe('recording from several SFU nodes', () => {
     expect(decoded.videoFrames).toBeGreaterThan(25 * (tappedSeconds - 2));
     expect(decoded.audioSeconds).toBeGreaterThan(tappedSeconds - 2);
   }, 60_000);
+
+  it('a restarted recorder continues a track on the node its saved state names', async () => {
+    const lessonId = 'les-rec-node-restart';
+    const nodeB = await rig.addSfuNode();
+    const startedAt = new Date();
+    const start = () =>
+      rig.client.call('recording.start', {
+        lessonId,
+        startedAt: startedAt.toISOString(),
+        tags: { title: '跨节点重启', description: '', subject: '物理', grade: '高二', teacherName: '王老师', school: '一中', knowledgePoints: [] },
+      });
+    await start();
+    const angle = await rig.studioAngle(lessonId, 'studio-r', { audio: true }, nodeB.client);
+    const tracks = [
+      { producerId: angle.video.producerId, participantId: 'studio-r', kind: 'video', role: 'angle', label: '教师特写' },
+      { producerId: angle.audio!.producerId, participantId: 'studio-r', kind: 'audio', role: 'audio', label: '主讲音频' },
+    ] as const;
+    for (const track of tracks) await rig.client.call('recording.addTrack', { lessonId, track: { ...track, sfuUrl: nodeB.url } });
+    await sleep(4_000);
+    await rig.restartRecorder();
+    await sleep(1_000);
+    await start();
+    // Named without their node (the recorder's own SFU does not have these producers): the saved node is used.
+    for (const track of tracks) await rig.client.call('recording.addTrack', { lessonId, track });
+    expect((await rig.client.call('recording.status', { lessonId })).tracks).toBe(2);
+    await sleep(4_000);
+    const published = rig.published(lessonId, 30_000);
+    await rig.client.call('recording.finish', { lessonId, endedAt: new Date().toISOString() });
+    const manifest = await published;
+
+    expect(manifest.gaps.map((g) => `${g.track}: ${g.reason}`).sort()).toEqual(['主讲音频: recorder restarted', '教师特写: recorder restarted']);
+    const main = manifest.files.find((f) => f.role === 'main')!;
+    const decoded = await decodeMedia(path.join(rig.filesDir, main.storageKey));
+    expect(decoded.videoFrames).toBeGreaterThan(25 * 5);
+    expect(decoded.audioSeconds).toBeGreaterThan(5);
+  }, 60_000);
 });
