@@ -1,0 +1,135 @@
+/*
+ * `npm run bench fanout`: the product's fan-out (sections `fanout` and `forwarding`): how many plain SRTP viewers one
+ * SFU worker core carries when everything goes through the product (REST ingest, join tokens, socket.io joins, plain
+ * receivers, the consume policy), a classroom mix on a simulcast master, CPU per viewer with one worker against two,
+ * and ingress → egress latency at about 70 % of capacity.
+ */
+import { ProductTarget, type ViewerKind } from './fanout/product-target.ts';
+import { runSweep, type SweepPoint, type SweepResult } from './lib/fanout-sweep.ts';
+import { prepareClips, type MediaClips } from './lib/media-source.ts';
+import { readResults, saveSection } from './lib/results.ts';
+import { CPU_LIMIT_PCT, LOSS_LIMIT_PCT } from './lib/sweep-verdict.ts';
+
+// The engine's ladder and window (bench/engine.ts), so ratioToEngine compares ceilings that can land on the same counts.
+const SWEEP = { steps: [50, 100, 150, 200, 250, 300, 350], warmupSeconds: 3, windowSeconds: 8 };
+// The mix: a few steps from the plain sweep's ceiling up, shorter windows (the whole bench has 5 minutes).
+const MIX = { stepsAbove: 4, stepSize: 50, warmupSeconds: 3, windowSeconds: 6 };
+const SCALING = { cpuPct: 60, warmupSeconds: 3, windowSeconds: 8 };
+const FORWARDING_SHARE = 0.7;
+/** 30 % classroom big screens on the top layer, 70 % students on the middle one. */
+const CLASSROOM_SHARE = 0.3;
+const MIDDLE_LAYER = 1;
+
+const isClassroom = (index: number) => index % 10 < CLASSROOM_SHARE * 10;
+const sameRoles = (index: number): ViewerKind => ({ role: isClassroom(index) ? 'classroom_device' : 'student' });
+const mixLayers = (index: number): ViewerKind => (isClassroom(index) ? { role: 'classroom_device' } : { role: 'student', spatialLayer: MIDDLE_LAYER });
+
+export async function run(): Promise<void> {
+  const started = performance.now();
+  // Encoded before any sweep (cached after the first run), so encoding never overlaps a measurement.
+  const clips = await prepareClips();
+  const engine = (await readResults()).engine as { viewersPerCore?: unknown } | undefined;
+  const engineViewers = typeof engine?.viewersPerCore === 'number' && engine.viewersPerCore > 0 ? engine.viewersPerCore : null;
+
+  const main = await runSweep(new ProductTarget({ name: 'fanout', sfuWorkers: 1, simulcast: false, viewer: sameRoles }), SWEEP);
+  const best = pointAt(main.points, main.viewersPerCore);
+
+  const mixFrom = Math.max(MIX.stepSize, Math.floor(main.viewersPerCore / MIX.stepSize) * MIX.stepSize);
+  const mixSteps = Array.from({ length: MIX.stepsAbove + 1 }, (_, i) => mixFrom + i * MIX.stepSize);
+  const mixSweep = { steps: mixSteps, warmupSeconds: MIX.warmupSeconds, windowSeconds: MIX.windowSeconds };
+  const mix = await runSweep(new ProductTarget({ name: 'fanout-mix', sfuWorkers: 1, simulcast: true, viewer: mixLayers }), mixSweep);
+
+  const scalingViewers = viewersAtCpu(main.points, SCALING.cpuPct);
+  const scalingSweep = { steps: [scalingViewers], warmupSeconds: SCALING.warmupSeconds, windowSeconds: SCALING.windowSeconds };
+  const oneWorker = pointAt((await runSweep(new ProductTarget({ name: 'fanout-1-worker', sfuWorkers: 1, simulcast: false, viewer: sameRoles }), scalingSweep)).points, scalingViewers);
+  const twoWorkers = pointAt((await runSweep(new ProductTarget({ name: 'fanout-2-workers', sfuWorkers: 2, simulcast: false, viewer: sameRoles }), scalingSweep)).points, scalingViewers);
+  const scaling2Workers = oneWorker && twoWorkers && twoWorkers.cpuPct > 0 ? round(oneWorker.cpuPct / twoWorkers.cpuPct, 3) : null;
+
+  const forwardingPoint = closestTo(main.points, FORWARDING_SHARE * main.viewersPerCore);
+  const notes = [
+    ...(engineViewers === null ? ['ratioToEngine null: no engine.viewersPerCore in latest.json (run npm run bench engine first)'] : []),
+    ...(main.limitedBy === 'none' ? ['every step passed: viewersPerCore is a lower bound'] : []),
+    ...(mix.limitedBy === 'none' ? ['every mix step passed: mixViewersPerCore is a lower bound'] : []),
+    ...[main, mix].flatMap((s) => (s.aborted ? [`a sweep aborted: ${s.aborted}`] : [])),
+  ];
+  await saveSection('fanout', {
+    measuredAt: new Date().toISOString(),
+    method: method(clips, main, scalingViewers),
+    viewersPerCore: main.viewersPerCore,
+    packetsPerSecPerCore: main.packetsPerSecPerCore,
+    ratioToEngine: engineViewers !== null ? round(main.viewersPerCore / engineViewers, 3) : null,
+    lossPct: best?.lossPct ?? null,
+    cpuPctAtCeiling: best?.cpuPct ?? null,
+    limitedBy: main.limitedBy,
+    points: main.points,
+    mixViewersPerCore: mix.viewersPerCore,
+    mixLimitedBy: mix.limitedBy,
+    // Packets/s per viewer at each ceiling: the mix's is lower because 70 % receive the 640×360 layer.
+    packetsPerSecPerViewer: perViewer(best),
+    mixPacketsPerSecPerViewer: perViewer(pointAt(mix.points, mix.viewersPerCore)),
+    mixPoints: mix.points,
+    scaling2Workers,
+    scaling: { viewers: scalingViewers, oneWorker: oneWorker ?? null, twoWorkers: twoWorkers ?? null },
+    sourceKbps: clips.kbps,
+    seconds: Math.round((performance.now() - started) / 1000),
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  });
+  await saveSection('forwarding', {
+    measuredAt: new Date().toISOString(),
+    method:
+      `Audio packets through the product SFU (one worker, core 0): source forwarder send → sink receive, matched by RTP timestamp, ` +
+      `at the plain fan-out sweep point closest to ${FORWARDING_SHARE * 100} % of its ceiling (${forwardingPoint?.viewers ?? 0} viewers). ` +
+      `An upper bound: it includes two loopback hops and the event-loop delay of the bench process on core 1, which also runs signaling, ffmpeg and the sink.`,
+    p50Ms: forwardingPoint?.latencyP50Ms ?? null,
+    p99Ms: forwardingPoint?.latencyP99Ms ?? null,
+    viewers: forwardingPoint?.viewers ?? null,
+  });
+  console.log(
+    `fanout: ${main.viewersPerCore} viewers per core (limited by ${main.limitedBy}; engine ${engineViewers ?? 'n/a'}), ` +
+      `mix ${mix.viewersPerCore}, scaling 1→2 workers ${scaling2Workers ?? 'n/a'} at ${scalingViewers} viewers ` +
+      `(cpu ${oneWorker?.cpuPct ?? '?'} % vs ${twoWorkers?.cpuPct ?? '?'} %, loss ${oneWorker?.lossPct ?? '?'} % vs ${twoWorkers?.lossPct ?? '?'} %), ` +
+      `forwarding p50 ${forwardingPoint?.latencyP50Ms ?? '?'} ms p99 ${forwardingPoint?.latencyP99Ms ?? '?'} ms at ${forwardingPoint?.viewers ?? '?'} viewers; ` +
+      `${Math.round((performance.now() - started) / 1000)} s`,
+  );
+}
+
+function method(clips: MediaClips, main: SweepResult, scalingViewers: number): string {
+  return (
+    `Product stack as real processes (startStack: signaling + sfu-server, sfuWorkers 1, no recorder; no throttling changed), a lesson ` +
+    `started over the admin API, the master (${clips.kbps.video} kbit/s 720p30 VP8 + ${clips.kbps.audio} kbit/s Opus, the engine's source) ` +
+    `fed into POST /lessons/:id/ingest. Each viewer: a join token from the admin API, a socket.io participant (30 % classroom_device, ` +
+    `70 % student) that joins, makes a plain SRTP receiver (media:createPlainReceiver) to the shared sink and consumes video + audio ` +
+    `(media:consume, capabilities without transport-cc/abs-send-time, media:resumeConsumer). Only the sfu-server's mediasoup-worker ` +
+    `process is pinned to core 0 and metered; the sfu-server Node process, signaling, ffmpeg, the sink and the bench share core 1. ` +
+    `Steps ${SWEEP.steps.join(', ')} (the engine's), ${SWEEP.warmupSeconds} s warm-up, ${SWEEP.windowSeconds} s window, fail above ` +
+    `${CPU_LIMIT_PCT} % CPU or ${LOSS_LIMIT_PCT} % loss, one refinement (sink receive buffer ${Math.round(main.sinkRecvBufferBytes / 2 ** 20)} MiB). ` +
+    `Mix: the master as three simulcast renditions (${clips.kbps.low}/${clips.kbps.mid}/${clips.kbps.video} kbit/s) through the simulcast ` +
+    `plain ingest, classroom devices on the top layer, students asking for layer ${MIDDLE_LAYER} (media:setPreferredLayers before resume), ` +
+    `${MIX.windowSeconds} s windows. Scaling: with one core for the SFU (the other runs the load), efficiency is CPU per viewer: ` +
+    `${scalingViewers} viewers (≈ ${SCALING.cpuPct} % of a core with one worker, interpolated from the sweep) on a fresh stack with ` +
+    `1 worker, then with 2 workers (the product places each participant on the least-loaded worker and pipes the master across with ` +
+    `pipeToRouter), both workers pinned to core 0; scaling2Workers = cpu(1 worker) ÷ (cpu(worker A) + cpu(worker B)).`
+  );
+}
+
+function pointAt(points: SweepPoint[], viewers: number): SweepPoint | undefined {
+  return points.find((p) => p.viewers === viewers);
+}
+
+function closestTo(points: SweepPoint[], viewers: number): SweepPoint | undefined {
+  return points.reduce<SweepPoint | undefined>((best, p) => (!best || Math.abs(p.viewers - viewers) < Math.abs(best.viewers - viewers) ? p : best), undefined);
+}
+
+/** Viewers at which one worker would use `cpuPct` of a core: interpolated between the sweep points around it. */
+function viewersAtCpu(points: SweepPoint[], cpuPct: number): number {
+  const sorted = [...points].sort((a, b) => a.viewers - b.viewers);
+  const above = sorted.findIndex((p) => p.cpuPct >= cpuPct);
+  const low = above > 0 ? sorted[above - 1]! : { viewers: 0, cpuPct: 0 };
+  const high = above >= 0 ? sorted[above]! : sorted.at(-1);
+  if (!high || high.cpuPct <= low.cpuPct) return SWEEP.steps[0]!;
+  const viewers = low.viewers + ((cpuPct - low.cpuPct) * (high.viewers - low.viewers)) / (high.cpuPct - low.cpuPct);
+  return Math.max(10, Math.round(viewers / 5) * 5);
+}
+
+const perViewer = (point: SweepPoint | undefined) => (point && point.viewers > 0 ? Math.round(point.packetsPerSec / point.viewers) : null);
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
