@@ -86,7 +86,7 @@ describe('recording with two SFU nodes', () => {
     for (;;) {
       entry = LibraryEntrySchema.parse(await api(`/api/library/entries/${summary!.id}`));
       if (entry.status === 'failed' || entry.files.some((f) => f.role === 'manifest')) break;
-      expect(Date.now() - endedAtMs).toBeLessThan(30_000);
+      expect(Date.now() - endedAtMs).toBeLessThan(60_000);
       await sleep(250);
     }
     expect(entry.failureReason).toBeNull();
@@ -101,8 +101,9 @@ describe('recording with two SFU nodes', () => {
     expect((await probeStreams(file)).streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
     const decoded = await decodeMedia(file);
     console.log(`stage file from the second SFU node: ${decoded.videoFrames} frames, ${decoded.audioSeconds.toFixed(1)} s of audio`);
-    expect(decoded.videoFrames).toBeGreaterThan(10 * (STAGE_SECONDS - 2));
-    expect(decoded.audioSeconds).toBeGreaterThan(STAGE_SECONDS - 2);
+    // The tap opens a moment after the classroom goes on stage, and a loaded machine delays its first keyframe.
+    expect(decoded.videoFrames).toBeGreaterThan(10 * (STAGE_SECONDS - 3));
+    expect(decoded.audioSeconds).toBeGreaterThan(STAGE_SECONDS - 3);
     expect(entry.files.some((f) => f.role === 'main')).toBe(true);
   }, 120_000);
 });
