@@ -35,6 +35,10 @@ export interface SweepResult extends SweepVerdict {
 }
 
 const SFU_CORE = 0;
+// Above this the bench process itself (forwarder + sink) may be what drops packets.
+const HARNESS_BUSY_PCT = 85;
+// A median forwarding latency this high is packets queued in the sink's socket, not in the SFU.
+const BACKLOG_MS = 100;
 const LOAD_CORE = 1;
 
 /**
@@ -98,8 +102,10 @@ async function measure(target: FanoutTarget, sink: RtpSink, viewers: number, opt
   await sleep(options.warmupSeconds * 1000);
   sink.window();
   const meter = processCpuMeter(pids);
+  const benchMeter = processCpuMeter([process.pid]);
   await sleep(options.windowSeconds * 1000);
   const cpuPct = await meter.stop();
+  const benchCpuPct = await benchMeter.stop();
   const reading = sink.read();
   return {
     viewers,
@@ -108,11 +114,19 @@ async function measure(target: FanoutTarget, sink: RtpSink, viewers: number, opt
     packetsPerSec: Math.round(reading.packetsPerSec),
     latencyP50Ms: round(reading.latency.p50Ms, 2),
     latencyP99Ms: round(reading.latency.p99Ms, 2),
+    benchCpuPct: round(benchCpuPct, 1),
   };
 }
 
 function formatPoint(name: string, p: SweepPoint): string {
-  return `${name}: ${String(p.viewers).padStart(4)} viewers  cpu ${p.cpuPct.toFixed(1).padStart(5)} %  loss ${p.lossPct.toFixed(3)} %  ${(p.packetsPerSec / 1000).toFixed(1)}k pkt/s  latency p50 ${p.latencyP50Ms} ms p99 ${p.latencyP99Ms} ms  ${passes(p) ? 'pass' : 'FAIL'}`;
+  return `${name}: ${String(p.viewers).padStart(4)} viewers  cpu ${p.cpuPct.toFixed(1).padStart(5)} %  loss ${p.lossPct.toFixed(3)} %  ${(p.packetsPerSec / 1000).toFixed(1)}k pkt/s  latency p50 ${p.latencyP50Ms} ms p99 ${p.latencyP99Ms} ms  bench cpu ${p.benchCpuPct.toFixed(0)} %  ${passes(p) ? 'pass' : 'FAIL'}${harnessWarning(p)}`;
+}
+
+// Loss and CPU are only the SFU's when the bench process keeps up; say so when it visibly did not.
+function harnessWarning(p: SweepPoint): string {
+  if (p.benchCpuPct > HARNESS_BUSY_PCT) return '  (bench process saturated: the harness may be the limit)';
+  if (p.latencyP50Ms > BACKLOG_MS) return '  (sink backlog: the bench process fell behind, numbers unreliable)';
+  return '';
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

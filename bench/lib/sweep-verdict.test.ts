@@ -8,6 +8,7 @@ const point = (viewers: number, cpuPct: number, lossPct = 0, packetsPerSec = vie
   packetsPerSec,
   latencyP50Ms: 0.5,
   latencyP99Ms: 1,
+  benchCpuPct: 30,
 });
 
 describe('passes', () => {

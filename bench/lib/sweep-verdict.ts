@@ -11,6 +11,8 @@ export interface SweepPoint {
   packetsPerSec: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** Percent of one core used by the bench process (source forwarder + sink): near 100 means the harness, not the SFU, was the limit. */
+  benchCpuPct: number;
 }
 
 export interface SweepVerdict {
