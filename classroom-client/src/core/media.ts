@@ -18,6 +18,8 @@ import {
  * ownership cascade is mediasoup-client's own: closing a transport closes its producers/consumers.
  */
 
+type DeviceOptions = Parameters<typeof Device.factory>[0];
+
 export type RequestFn = <N extends ClientRequestName>(name: N, payload: RequestOf<N>) => Promise<ResponseOf<N>>;
 
 /** Master camera: three simulcast layers (mediasoup style, no rids), 180p/360p/720p from 1280×720. */
@@ -83,11 +85,16 @@ export class MediaSession {
   #closed = false;
 
   readonly #onTransportState: ((transportId: string, state: ms.ConnectionState) => void) | undefined;
+  readonly #deviceOptions: DeviceOptions | undefined;
 
-  /** `onTransportState` hears every connection state change of both transports (ICE recovery, the quality display). */
-  constructor(request: RequestFn, onTransportState?: (transportId: string, state: ms.ConnectionState) => void) {
+  /**
+   * `onTransportState` hears every connection state change of both transports (ICE recovery, the quality display).
+   * `deviceOptions` names the handler where mediasoup-client cannot detect one (headless WebRTC in Node).
+   */
+  constructor(request: RequestFn, onTransportState?: (transportId: string, state: ms.ConnectionState) => void, deviceOptions?: DeviceOptions) {
     this.#request = request;
     this.#onTransportState = onTransportState;
+    this.#deviceOptions = deviceOptions;
   }
 
   get closed(): boolean {
@@ -105,7 +112,7 @@ export class MediaSession {
   /** Loads the Device with the lesson router's capabilities (once). Lesson must be live. */
   load(): Promise<Device> {
     this.#loading ??= (async () => {
-      const device = await Device.factory();
+      const device = await Device.factory(this.#deviceOptions);
       const { rtpCapabilities } = await this.#request('media:getRouterRtpCapabilities', {});
       this.#assertOpen();
       await device.load({ routerRtpCapabilities: asMediasoup<ms.RtpCapabilities>(rtpCapabilities) });
