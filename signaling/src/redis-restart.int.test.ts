@@ -76,7 +76,7 @@ it('survives Redis going away, says so, answers UNAVAILABLE at once, and works a
   expect(await ok(master.socket, 'chat:send', { text: '恢复了' })).toMatchObject({ text: '恢复了' });
   // Nothing written before the crash is lost: the chat history a newcomer gets, and the quiz answer.
   const late = await people.join(lesson.id, 'observer');
-  expect((late.snapshot as { chat: { recent: { text: string }[] } }).chat.recent.map((m) => m.text)).toEqual(['断电前的板书', '恢复了']);
+  expect((late.snapshot.chat as { recent: { text: string }[] }).recent.map((m) => m.text)).toEqual(['断电前的板书', '恢复了']);
   const report = await quizReport(lesson.id);
   expect(report.status).toBe(200);
   const [entry] = (await report.json()) as { quiz: { id: string }; results: { perOption: Record<string, number> } }[];
