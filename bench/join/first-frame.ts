@@ -30,7 +30,19 @@ export async function timeFirstFrame(
     viewport: role === 'student' ? PHONE_VIEWPORT : DESKTOP_VIEWPORT,
   });
   try {
-    await page.waitForFunction(() => window.__classroom?.timing.firstFrameAt != null, undefined, { polling: 100, timeout: timeoutMs });
+    await page.waitForFunction(() => window.__classroom?.timing.firstFrameAt != null, undefined, { polling: 100, timeout: timeoutMs }).catch(async (err: unknown) => {
+      // Where the page got stuck, for the failure list: its phase, media state, and what it decoded.
+      const where = await page
+        .evaluate(async () => {
+          const hook = window.__classroom;
+          if (!hook) return 'no client';
+          const { phase, media } = hook.client.snapshot;
+          const { framesDecoded } = await hook.stats();
+          return `phase ${phase}, media ${media}, ${framesDecoded} frames decoded`;
+        })
+        .catch(() => 'page unreadable');
+      throw new Error(`no first frame within ${timeoutMs} ms (${where})`, { cause: err });
+    });
     // No named functions in here: the bundler would wrap them in a helper the page does not have.
     const marks = await page.evaluate(() => {
       const [connected, mediaReady] = ['classroom:connected', 'classroom:media-ready'].map((n) => performance.getEntriesByName(n)[0]?.startTime ?? Number.NaN);
