@@ -6,6 +6,7 @@ import { ok, TestParticipants } from '../signaling/src/testing/participants.ts';
 import { processCpuMeter } from './lib/cpu.ts';
 import { percentile } from './lib/percentile.ts';
 import { saveSection } from './lib/results.ts';
+import { collectGarbage } from './signaling/remote-gc.ts';
 import type { FromStudents, StudentWorkerData, ToStudents } from './signaling/student-worker.ts';
 
 /*
@@ -112,11 +113,16 @@ export async function run(): Promise<void> {
   const sockets = arg('sockets', 2000);
   const launches = arg('launches', 5);
   const threads = arg('workers', 2);
-  const stack = await startStack({ recorder: false });
+  // The inspector lets the bench collect the signaling process's garbage before each RSS reading.
+  const stack = await startStack({ recorder: false, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() } });
   const master = new TestParticipants(stack);
   let students: StudentThreads | undefined;
   try {
     const signalingPid = stack.signaling.child.pid!;
+    const liveRssKiB = async () => {
+      await collectGarbage(signalingPid, [Number(new URL(stack.url).port)]);
+      return rssKiB(signalingPid);
+    };
     const lesson = await stack.admin.createLesson({ title: '信令基准课：答题下发' });
     await stack.admin.startLesson(lesson.id);
     const { socket: teacher } = await master.join(lesson.id, 'master_teacher');
@@ -124,7 +130,7 @@ export async function run(): Promise<void> {
     const tokens = await issueTokens(stack, lesson.id, sockets);
     console.log(`signaling: ${sockets} join tokens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const rssBefore = await rssKiB(signalingPid);
+    const rssBefore = await liveRssKiB();
     const joinCpu = { signaling: processCpuMeter([signalingPid]), bench: process.cpuUsage() };
     started = performance.now();
     const opened = await StudentThreads.start(stack.url, tokens, threads);
@@ -137,7 +143,7 @@ export async function run(): Promise<void> {
     console.log(`signaling: joins used ${joinSignalingCpuSeconds.toFixed(1)} CPU s in signaling, ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} CPU s in the clients`);
     if (opened.errors.length) console.log(`signaling: join errors, e.g. ${opened.errors.join('; ')}`);
     await sleep(1_000); // the last joins' presence broadcasts drain
-    const rssAfter = await rssKiB(signalingPid);
+    const rssAfter = await liveRssKiB();
 
     const latencies: number[] = [];
     let missed = 0;
@@ -159,7 +165,7 @@ export async function run(): Promise<void> {
       method:
         `${opened.joined} student sockets (socket.io-client, websocket) joined one live lesson on one signaling process (startStack, recorder off, product defaults), ` +
         `held by ${threads} worker threads of the bench process; the master launched ${launches} quizzes; latency = process.hrtime at each socket's quiz:launched − ` +
-        `hrtime just before the master's quiz:launch emit. Memory = (signaling VmRSS with all joined − VmRSS before they connected) ÷ sockets.`,
+        `hrtime just before the master's quiz:launch emit. Memory = (signaling VmRSS with all joined − VmRSS before they connected) ÷ sockets, each read right after a full GC (through the inspector).`,
       sockets: opened.joined,
       launches,
       clientThreads: threads,
