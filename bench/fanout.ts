@@ -33,25 +33,41 @@ export async function run(): Promise<void> {
 
   const main = await runSweep(new ProductTarget({ name: 'fanout', sfuWorkers: 1, simulcast: false, viewer: sameRoles }), SWEEP);
   const best = pointAt(main.points, main.viewersPerCore);
+  const notes: string[] = [];
+  // The later parts are worth less than the ceiling: one that fails is noted and the rest still saved.
+  const attempt = async <T>(part: string, measure: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await measure();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      console.error(`fanout: ${part} failed: ${reason}`);
+      notes.push(`${part} failed: ${reason}`);
+      return undefined;
+    }
+  };
 
   const mixFrom = Math.max(MIX.stepSize, Math.floor(main.viewersPerCore / MIX.stepSize) * MIX.stepSize);
-  const mixSteps = Array.from({ length: MIX.stepsAbove + 1 }, (_, i) => mixFrom + i * MIX.stepSize);
-  const mixSweep = { steps: mixSteps, warmupSeconds: MIX.warmupSeconds, windowSeconds: MIX.windowSeconds };
-  const mix = await runSweep(new ProductTarget({ name: 'fanout-mix', sfuWorkers: 1, simulcast: true, viewer: mixLayers }), mixSweep);
+  const mixSweep = { steps: Array.from({ length: MIX.stepsAbove + 1 }, (_, i) => mixFrom + i * MIX.stepSize), warmupSeconds: MIX.warmupSeconds, windowSeconds: MIX.windowSeconds };
+  const mix = await attempt('mix', () => runSweep(new ProductTarget({ name: 'fanout-mix', sfuWorkers: 1, simulcast: true, viewer: mixLayers }), mixSweep));
 
   const scalingViewers = viewersAtCpu(main.points, SCALING.cpuPct);
   const scalingSweep = { steps: [scalingViewers], warmupSeconds: SCALING.warmupSeconds, windowSeconds: SCALING.windowSeconds };
-  const oneWorker = pointAt((await runSweep(new ProductTarget({ name: 'fanout-1-worker', sfuWorkers: 1, simulcast: false, viewer: sameRoles }), scalingSweep)).points, scalingViewers);
-  const twoWorkers = pointAt((await runSweep(new ProductTarget({ name: 'fanout-2-workers', sfuWorkers: 2, simulcast: false, viewer: sameRoles }), scalingSweep)).points, scalingViewers);
+  const scalingPoint = (sfuWorkers: number) =>
+    attempt(`scaling with ${sfuWorkers} worker(s)`, async () => {
+      const sweep = await runSweep(new ProductTarget({ name: `fanout-${sfuWorkers}-worker`, sfuWorkers, simulcast: false, viewer: sameRoles }), scalingSweep);
+      return pointAt(sweep.points, scalingViewers);
+    });
+  const oneWorker = await scalingPoint(1);
+  const twoWorkers = await scalingPoint(2);
   const scaling2Workers = oneWorker && twoWorkers && twoWorkers.cpuPct > 0 ? round(oneWorker.cpuPct / twoWorkers.cpuPct, 3) : null;
 
   const forwardingPoint = closestTo(main.points, FORWARDING_SHARE * main.viewersPerCore);
-  const notes = [
+  notes.push(
     ...(engineViewers === null ? ['ratioToEngine null: no engine.viewersPerCore in latest.json (run npm run bench engine first)'] : []),
     ...(main.limitedBy === 'none' ? ['every step passed: viewersPerCore is a lower bound'] : []),
-    ...(mix.limitedBy === 'none' ? ['every mix step passed: mixViewersPerCore is a lower bound'] : []),
-    ...[main, mix].flatMap((s) => (s.aborted ? [`a sweep aborted: ${s.aborted}`] : [])),
-  ];
+    ...(mix?.limitedBy === 'none' ? ['every mix step passed: mixViewersPerCore is a lower bound'] : []),
+    ...[main, mix].flatMap((s) => (s?.aborted ? [`a sweep aborted: ${s.aborted}`] : [])),
+  );
   await saveSection('fanout', {
     measuredAt: new Date().toISOString(),
     method: method(clips, main, scalingViewers),
@@ -62,12 +78,12 @@ export async function run(): Promise<void> {
     cpuPctAtCeiling: best?.cpuPct ?? null,
     limitedBy: main.limitedBy,
     points: main.points,
-    mixViewersPerCore: mix.viewersPerCore,
-    mixLimitedBy: mix.limitedBy,
+    mixViewersPerCore: mix?.viewersPerCore ?? null,
+    mixLimitedBy: mix?.limitedBy ?? null,
     // Packets/s per viewer at each ceiling: the mix's is lower because 70 % receive the 640×360 layer.
     packetsPerSecPerViewer: perViewer(best),
-    mixPacketsPerSecPerViewer: perViewer(pointAt(mix.points, mix.viewersPerCore)),
-    mixPoints: mix.points,
+    mixPacketsPerSecPerViewer: mix ? perViewer(pointAt(mix.points, mix.viewersPerCore)) : null,
+    mixPoints: mix?.points ?? [],
     scaling2Workers,
     scaling: { viewers: scalingViewers, oneWorker: oneWorker ?? null, twoWorkers: twoWorkers ?? null },
     sourceKbps: clips.kbps,
@@ -86,7 +102,7 @@ export async function run(): Promise<void> {
   });
   console.log(
     `fanout: ${main.viewersPerCore} viewers per core (limited by ${main.limitedBy}; engine ${engineViewers ?? 'n/a'}), ` +
-      `mix ${mix.viewersPerCore}, scaling 1→2 workers ${scaling2Workers ?? 'n/a'} at ${scalingViewers} viewers ` +
+      `mix ${mix?.viewersPerCore ?? 'n/a'}, scaling 1→2 workers ${scaling2Workers ?? 'n/a'} at ${scalingViewers} viewers ` +
       `(cpu ${oneWorker?.cpuPct ?? '?'} % vs ${twoWorkers?.cpuPct ?? '?'} %, loss ${oneWorker?.lossPct ?? '?'} % vs ${twoWorkers?.lossPct ?? '?'} %), ` +
       `forwarding p50 ${forwardingPoint?.latencyP50Ms ?? '?'} ms p99 ${forwardingPoint?.latencyP99Ms ?? '?'} ms at ${forwardingPoint?.viewers ?? '?'} viewers; ` +
       `${Math.round((performance.now() - started) / 1000)} s`,

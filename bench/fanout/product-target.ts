@@ -51,7 +51,12 @@ export class ProductTarget implements FanoutTarget {
 
   async start(): Promise<void> {
     const { sfuWorkers, simulcast } = this.#options;
-    this.#stack = await startStack({ sfuWorkers, recorder: false });
+    const startOnce = () => startStack({ sfuWorkers, recorder: false });
+    // Everything but the SFU worker shares core 1 here; on a busy machine a service can miss its readiness deadline.
+    this.#stack = await startOnce().catch((err: unknown) => {
+      console.warn(`${this.name}: stack did not start (${err instanceof Error ? err.message : String(err)}); trying once more`);
+      return startOnce();
+    });
     const { admin } = this.#stack;
     const lesson = await admin.createLesson({ title: '扇出基准课' });
     const classroom = await admin.createClassroom({ name: '基准教室' });
@@ -68,10 +73,12 @@ export class ProductTarget implements FanoutTarget {
   }
 
   async addViewers(count: number, sink: RtpSink): Promise<void> {
+    const started = performance.now();
     for (let added = 0; added < count; added += VIEWERS_AT_ONCE) {
       const batch = Array.from({ length: Math.min(VIEWERS_AT_ONCE, count - added) }, () => this.#addViewer(this.#viewers++, sink));
       await Promise.all(batch);
     }
+    console.log(`${this.name}: ${count} viewers joined and receiving in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 
   sfuPids(): number[] {
