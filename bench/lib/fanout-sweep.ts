@@ -25,6 +25,13 @@ export interface SweepOptions {
   windowSeconds: number;
 }
 
+/**
+ * The ladder the engine and the product climb, shared so that their ceilings can land on the same counts. Up to
+ * 600: plain receivers send no transport-cc feedback, the largest per-packet cost behind DESIGN.md's 175–200 viewers
+ * per core (a check here: ~15 µs/packet with transport-cc, ~10.5 without), so the ceiling sits higher.
+ */
+export const VIEWER_LADDER: SweepOptions = { steps: [50, 100, 150, 200, 250, 300, 400, 500, 600], warmupSeconds: 3, windowSeconds: 7 };
+
 export interface SweepResult extends SweepVerdict {
   /** Every measured point, by viewer count (the refinement included). */
   points: SweepPoint[];
