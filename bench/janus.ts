@@ -3,18 +3,15 @@
  * the engine (same source, sink, steps and pass/fail rule), so peer.janus.ratio compares like with like.
  */
 import { JanusTarget } from './janus/janus-target.ts';
-import { runSweep } from './lib/fanout-sweep.ts';
+import { VIEWER_LADDER, runSweep } from './lib/fanout-sweep.ts';
 import { prepareClips, type MediaClips } from './lib/media-source.ts';
 import { readResults, saveSection } from './lib/results.ts';
-
-// The engine's sweep (bench/engine.ts): a different step ladder would move where each side's ceiling can land.
-const SWEEP = { steps: [50, 100, 150, 200, 250, 300, 350], warmupSeconds: 3, windowSeconds: 8 };
 
 export async function run(): Promise<void> {
   // Encoded before the sweep starts (cached after the first run), so encoding never overlaps a measurement.
   const clips = await prepareClips();
   const target = new JanusTarget();
-  const sweep = await runSweep(target, SWEEP);
+  const sweep = await runSweep(target, VIEWER_LADDER);
   const fanout = (await readResults()).fanout as { viewersPerCore?: unknown } | undefined;
   const productViewers = typeof fanout?.viewersPerCore === 'number' ? fanout.viewersPerCore : undefined;
   // product ÷ Janus: above 1 the product carries more viewers per core.
@@ -33,6 +30,7 @@ export async function run(): Promise<void> {
       version: target.version,
       viewersPerCore: sweep.viewersPerCore,
       packetsPerSecPerCore: sweep.packetsPerSecPerCore,
+      usPerPacket: sweep.packetsPerSecPerCore > 0 ? round2(1e6 / sweep.packetsPerSecPerCore) : null,
       limitedBy: sweep.limitedBy,
       cpuPctAtCeiling: best?.cpuPct ?? null,
       points: sweep.points,
@@ -56,8 +54,9 @@ function method(version: string, clips: MediaClips): string {
     `path: per packet it copies, rewrites the SSRC only (sequence numbers and timestamps stay the source's), SRTP-protects ` +
     `and sends, with no RTCP sender reports, no NACK retransmission buffer and no header-extension rewriting, all ` +
     `forwarders sharing one send socket; neither side gets any feedback from the sink. CPU: the whole Janus process (all ` +
-    `threads). Same steps (${SWEEP.steps.join(', ')}), ${SWEEP.warmupSeconds} s warm-up, ${SWEEP.windowSeconds} s window, ` +
-    `pass/fail rule and refinement as the engine sweep. ratio = fanout.viewersPerCore ÷ this viewersPerCore.`
+    `threads). Same ladder as the engine (${VIEWER_LADDER.steps.join(', ')} viewers, ${VIEWER_LADDER.warmupSeconds} s warm-up, ` +
+    `${VIEWER_LADDER.windowSeconds} s window), pass/fail rule and refinement; benchCpuPct is the bench process (forwarder + sink). ` +
+    `ratio = fanout.viewersPerCore ÷ this viewersPerCore.`
   );
 }
 
