@@ -13,8 +13,12 @@ const AUDIO_PT = 111;
 const VIDEO_PT = 96;
 // Janus core RTP range (ICE; unused here). The VideoRoom 1.1 picks the remote publisher port itself, from 10000 up.
 const RTP_PORT_RANGE: [number, number] = [46000, 46999];
-// Each forwarder writes its own SSRC, so the sink counts every viewer's streams apart.
+// Each forwarder writes its own SSRC, so the sink counts every viewer's streams apart. The count runs on across
+// restarts (the sweep's refinement starts afresh into the same sink), so a new forwarder never reuses an SSRC whose
+// sequence numbers the sink already tracks.
 const FIRST_VIEWER_SSRC = 0x4a000000;
+// Where runSweep pins SFU processes; Janus starts there so threads it creates later never run elsewhere.
+const SFU_CORE = 0;
 
 /**
  * Janus VideoRoom as a fan-out target: the master is a remote publisher fed with the harness's plain RTP; a viewer
@@ -32,7 +36,7 @@ export class JanusTarget implements FanoutTarget {
   #viewers = 0;
 
   async start(sink: RtpSink): Promise<void> {
-    this.#janus = await startJanus({ core: 0, rtpPortRange: RTP_PORT_RANGE });
+    this.#janus = await startJanus({ core: SFU_CORE, rtpPortRange: RTP_PORT_RANGE });
     await this.#withLog(async (janus) => {
       this.version = await janusVersion(janus.apiUrl);
       this.#handle = await attachPlugin(janus.apiUrl, 'janus.plugin.videoroom');
