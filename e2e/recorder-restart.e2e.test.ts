@@ -89,6 +89,7 @@ function restartRecorder(): ServiceProcess {
 }
 
 const logged = (process: ServiceProcess, msg: string) => process.waitForLog((line) => (line.msg === msg ? true : undefined));
+const signalingLogged = (msg: string) => logged(stack.signaling, msg);
 
 const alive = (pid: number) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((cmd) => cmd.length > 0, () => false);
 
@@ -278,5 +279,33 @@ describe('recorder restart', () => {
     const lost = Math.max(...manifest.gaps.map((g) => g.toSeconds - g.fromSeconds));
     const mp4 = await download(entry, 'main', 'main.mp4');
     expect((await decodeMedia(mp4)).videoFrames).toBeGreaterThan(FPS * (lessonSeconds - lost - 2));
+  }, 120_000);
+
+  it('a recorder killed while finalizing is asked to finish again once it is back, and the entry is published whole', async () => {
+    const { lesson, at, end } = await startLesson('整理中宕机');
+    await at(8);
+    const lessonSeconds = await end();
+    // Kill it while it writes the published files: the first ffmpeg that is not a capture (capture runs read an SDP).
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const commands = await Promise.all((await recorderChildren()).map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
+      if (commands.some((c) => c.includes('concat') && !c.includes('.sdp'))) break;
+      expect(Date.now()).toBeLessThan(deadline);
+      await sleep(20);
+    }
+    await killRecorder();
+    await sleep(RESTART_DELAY_MS);
+    const again = signalingLogged('recorder lost the recording while finalizing it; finishing it again');
+    await logged(restartRecorder(), 'recording adopted from an earlier recorder process');
+    await again;
+
+    const entry = await finishedEntry(lesson.id, '整理中宕机');
+    expect(entry.failureReason).toBeNull();
+    expect(entry.status).toBe('ready');
+    expect(entry.durationSeconds).toBeCloseTo(lessonSeconds, 0);
+    // Capture had ended cleanly before the kill: nothing of the lesson is missing.
+    expect((await manifestOf(entry)).gaps).toEqual([]);
+    const mp4 = await download(entry, 'main', 'main.mp4');
+    expect((await decodeMedia(mp4)).videoFrames).toBeGreaterThan(FPS * (lessonSeconds - 3));
   }, 120_000);
 });

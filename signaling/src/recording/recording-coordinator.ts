@@ -140,14 +140,20 @@ export class RecordingCoordinator {
    * The recorder link is back. The recorder may be a restarted process that knows nothing of our lessons: each
    * live one is started again with its pause state and every track, exactly as when recording began (a recorder
    * that kept running treats all of it as no-ops; a restarted one adopts its work folder and lists the gap), and
-   * a lesson that ended meanwhile is finished.
+   * a lesson that ended meanwhile is finished. So is one that was being finalized when the link dropped, if the
+   * recorder no longer knows it (it was restarted mid-finalize): its raw segments are still on disk, and finishing
+   * again finalizes them, instead of leaving the library entry 'processing' for good.
    */
   #resume(): void {
     const { recorder } = this.deps;
     for (const [lessonId, recorded] of this.#lessons) {
-      if (recorded.ending && !recorded.finishPending) continue;
       recorded.queue = recorded.queue.then(async () => {
         try {
+          if (recorded.ending && !recorded.finishPending) {
+            if (await this.#recorderKnows(lessonId)) return;
+            recorded.finishPending = true;
+            this.deps.log.warn({ lessonId }, 'recorder lost the recording while finalizing it; finishing it again');
+          }
           await recorder.call('recording.start', startParams(recorded.lesson));
           if (recorded.finishPending) return await this.#sendFinish(recorded);
           if (recorded.paused) await recorder.call('recording.setPaused', { lessonId, paused: true });
@@ -160,6 +166,14 @@ export class RecordingCoordinator {
         }
       });
     }
+  }
+
+  /** Whether the recorder still has this lesson (any phase); a link that fails again counts as yes: retried next time. */
+  async #recorderKnows(lessonId: string): Promise<boolean> {
+    return this.deps.recorder.call('recording.status', { lessonId }).then(
+      () => true,
+      (err: unknown) => !(err instanceof ClassroomError && err.code === 'NOT_FOUND'),
+    );
   }
 
   /**
