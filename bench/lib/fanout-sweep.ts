@@ -42,11 +42,11 @@ export interface SweepResult extends SweepVerdict {
 }
 
 const SFU_CORE = 0;
+const LOAD_CORE = 1;
 // Above this the bench process itself (forwarder + sink) may be what drops packets.
 const HARNESS_BUSY_PCT = 85;
 // A median forwarding latency this high is packets queued in the sink's socket, not in the SFU.
 const BACKLOG_MS = 100;
-const LOAD_CORE = 1;
 
 /**
  * Adds viewers step by step, measuring SFU CPU, loss and latency over a window at each; stops after the first
