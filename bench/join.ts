@@ -45,7 +45,7 @@ const FIRST_FRAME_TIMEOUT_MS = 10_000;
  * A slow machine measures fewer joins and says so (`skipped`) rather than overrunning.
  */
 const QUIET_BUDGET_MS = 60_000;
-const STORM_LATE_START_MS = 10_000;
+const STORM_LATE_START_MS = 12_000;
 /** After the storm's last join: late PLIs from the last viewers still count. */
 const STORM_TAIL_MS = 1_000;
 
@@ -174,8 +174,7 @@ async function stormSection(lesson: Lesson, participants: TestParticipants, sink
       return (await joinAsPlainReceiver(participants, token, masterId, sink)).ms;
     }),
   );
-  // Measured joins start half a spacing in, so they fall between storm joins rather than on the window's edges.
-  const measuring = measureJoins(lesson, JOINS, (i) => start + (i + 0.5) * measureSpacingMs, start + STORM_SECONDS * 1000 + STORM_LATE_START_MS);
+  const measuring = measureJoins(lesson, JOINS, (i) => start + i * measureSpacingMs, start + STORM_SECONDS * 1000 + STORM_LATE_START_MS);
   const [settled, measured] = await Promise.all([storm, measuring]);
   await sleep(STORM_TAIL_MS);
   const after = await keyframeRequests(studio);
