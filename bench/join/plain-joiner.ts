@@ -1,4 +1,4 @@
-import { withoutFeedbackExtensions, type ClientRequestName, type RequestOf, type ResponseOf } from '@dualclass/protocol';
+import { PLAIN_RECEIVER_CRYPTO_SUITE, withoutFeedbackExtensions, type ClientRequestName, type RequestOf, type ResponseOf } from '@dualclass/protocol';
 import { ok, type ClientSocket, type TestParticipants } from '../../signaling/src/testing/participants.ts';
 import type { RtpSink } from '../lib/rtp-sink.ts';
 
@@ -24,7 +24,7 @@ export async function joinAsPlainReceiver(
   const { transportId } = await call(socket, 'media:createPlainReceiver', {
     ip: sink.address.ip,
     port: sink.address.port,
-    srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: sink.srtpParameters.keyBase64 },
+    srtpParameters: { cryptoSuite: PLAIN_RECEIVER_CRYPTO_SUITE, keyBase64: sink.srtpParameters.keyBase64 },
   });
   // No transport-cc from a sink: consuming without that extension keeps the SFU from estimating bandwidth for it.
   const capabilities = withoutFeedbackExtensions(rtpCapabilities);
