@@ -45,7 +45,7 @@ const FIRST_FRAME_TIMEOUT_MS = 10_000;
  * A slow machine measures fewer joins and says so (`skipped`) rather than overrunning.
  */
 const QUIET_BUDGET_MS = 60_000;
-const STORM_LATE_START_MS = 25_000;
+const STORM_LATE_START_MS = 12_000;
 /** After the storm's last join: late PLIs from the last viewers still count. */
 const STORM_TAIL_MS = 1_000;
 
