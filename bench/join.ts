@@ -196,7 +196,7 @@ async function stormSection(lesson: Lesson, participants: TestParticipants, sink
   printFirstFrames(`join → first frame during a storm of ${STORM_JOINERS} joins in ${STORM_SECONDS} s`, measured.frames, figures);
   console.log(
     `   storm joiners: ${joinedMs.length} joined (${stormFailures.length} failed), join → resumed p50 ${joinerMs.p50} ms, p95 ${joinerMs.p95} ms; ` +
-      `sink ${reading.streams} streams, ${Math.round(reading.packetsPerSec)} packets/s at the end, loss ${round(reading.lossPct, 3)} %`,
+      `sink ${reading.streams} streams, ${Math.round(reading.packetsPerSec)} packets/s over the window, loss ${round(reading.lossPct, 3)} %`,
   );
   for (const f of stormFailures.slice(0, 5)) console.log(`   storm join failed: ${f}`);
   console.log(
