@@ -10,6 +10,12 @@ import { mediasoupWorkerPids } from './worker-pids.ts';
 // What the source stamps on the master's packets and the ingest is told to expect (plain RTP has no SDP).
 const VIDEO = { payloadType: 96, ssrc: 0x33330000, ssrcs: [0x33330001, 0x33330002, 0x33330003] as [number, number, number] };
 const AUDIO = { payloadType: 111, ssrc: 0x44440000 };
+/*
+ * The source forwards no RTCP sender reports, and mediasoup moves a viewer between simulcast layers only once it has
+ * them; so a viewer's first layer is the one it keeps. Viewers join only after every rendition has been flowing long
+ * enough for the SFU to count it (a score, and mediasoup's 2 s minimum activity), so each gets the layer it asks for.
+ */
+const SIMULCAST_SETTLE_MS = 4_000;
 // Joins a few at a time: each is half a dozen signaling round trips, and the product answers them one by one.
 const VIEWERS_AT_ONCE = 10;
 
@@ -70,6 +76,7 @@ export class ProductTarget implements FanoutTarget {
       audio: { ip: ingest.audio.ip, port: ingest.audio.port, ...AUDIO },
     });
     this.#lesson = { id: lesson.id, classroomId: classroom.id, videoProducerId: ingest.video.producerId, audioProducerId: ingest.audio.producerId };
+    if (simulcast) await new Promise((resolve) => setTimeout(resolve, SIMULCAST_SETTLE_MS));
   }
 
   async addViewers(count: number, sink: RtpSink): Promise<void> {
