@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'socket.io-client';
 import { startStack } from '../infra/src/stack.ts';
 import { TestParticipants } from '../signaling/src/testing/participants.ts';
+import { cpuPerViewer } from './calibration/cpu-per-viewer.ts';
 import { joinWrtcViewer, type InboundTotals, type WrtcViewer } from './calibration/wrtc-viewer.ts';
 import { joinPlainViewer } from './fanout/plain-viewer.ts';
 import { mediasoupWorkerPids } from './fanout/worker-pids.ts';
@@ -24,16 +25,6 @@ const arg = (name: string, fallback: string) => {
 };
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Least-squares slope of worker CPU against viewers, the no-viewer reading included: CPU per added viewer. */
-function slope(idlePct: number, points: { viewers: number; cpuPct: number }[]): number {
-  const xs = [0, ...points.map((p) => p.viewers)];
-  const ys = [idlePct, ...points.map((p) => p.cpuPct)];
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const sxy = xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i]! - my), 0);
-  const sxx = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
-  return sxy / sxx;
-}
 const SFU_CORE = 0;
 const LOAD_CORE = 1;
 const WARMUP_S = 2;
@@ -145,8 +136,8 @@ export async function run(): Promise<void> {
       },
     );
 
-    const wrtcPerViewer = slope(idlePct, wrtcPoints);
-    const plainPerViewer = slope(idlePct, plainPoints);
+    const wrtcPerViewer = cpuPerViewer(idlePct, wrtcPoints);
+    const plainPerViewer = cpuPerViewer(idlePct, plainPoints);
     const result = {
       measuredAt: new Date().toISOString(),
       method:
