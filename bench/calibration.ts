@@ -6,6 +6,7 @@ import { cpuPerViewer } from './calibration/cpu-per-viewer.ts';
 import { joinWrtcViewer, type InboundTotals, type WrtcViewer } from './calibration/wrtc-viewer.ts';
 import { joinPlainViewer } from './fanout/plain-viewer.ts';
 import { mediasoupWorkerPids } from './fanout/worker-pids.ts';
+import { numberListOption, numberOption } from './lib/cli-options.ts';
 import { pinToCore, processCpuMeter, unpin } from './lib/cpu.ts';
 import { startSource, type MediaSource } from './lib/media-source.ts';
 import { saveSection } from './lib/results.ts';
@@ -19,10 +20,6 @@ import { RtpSink } from './lib/rtp-sink.ts';
  * --window <s> (default 6).
  */
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const SFU_CORE = 0;
@@ -43,8 +40,8 @@ interface CalibrationPoint {
 }
 
 export async function run(): Promise<void> {
-  const steps = arg('steps', '4,8,12').split(',').map(Number);
-  const windowSeconds = Number(arg('window', '6'));
+  const steps = numberListOption('steps', [4, 8, 12]);
+  const windowSeconds = numberOption('window', 6);
   const stack = await startStack({ recorder: false, sfuWorkers: 1 });
   const participants = new TestParticipants(stack);
   const sink = await RtpSink.open();

@@ -1,3 +1,4 @@
+import { flagOption, numberOption } from './lib/cli-options.ts';
 import { saveSection } from './lib/results.ts';
 import { measureFinalize } from './recording/finalize-lesson.ts';
 import { measureLiveCapture, SEGMENT_SECONDS, type StreamCpu } from './recording/live-capture.ts';
@@ -13,20 +14,16 @@ import { measureLiveCapture, SEGMENT_SECONDS, type StreamCpu } from './recording
  * --skip-capture, --skip-finalize.
  */
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export async function run(): Promise<void> {
-  const windowSeconds = arg('window', 20);
-  const minutes = arg('minutes', 60);
+  const windowSeconds = numberOption('window', 20);
+  const minutes = numberOption('minutes', 60);
   const section: Record<string, unknown> = { measuredAt: new Date().toISOString() };
   const method: string[] = [];
 
-  if (!process.argv.includes('--skip-capture')) {
+  if (!flagOption('skip-capture')) {
     const live = await measureLiveCapture(windowSeconds);
     const of = (kind: StreamCpu['kind'], key: 'capturePct' | 'verifyPct') => round(mean(live.streams.filter((s) => s.kind === kind).map((s) => s[key])));
     Object.assign(section, {
@@ -47,7 +44,7 @@ export async function run(): Promise<void> {
         `shortLessonReadySeconds: recording.finish sent → recording.playable received for that short lesson (recorder in-process, no signaling).`,
     );
   }
-  if (!process.argv.includes('--skip-finalize')) {
+  if (!flagOption('skip-finalize')) {
     const final = await measureFinalize(minutes);
     Object.assign(section, {
       readySeconds: round(final.playableSeconds),

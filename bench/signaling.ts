@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../infra/src/stack.ts';
 import { ok, TestParticipants } from '../signaling/src/testing/participants.ts';
 import { processCpuMeter } from './lib/cpu.ts';
 import { percentile } from './lib/percentile.ts';
+import { numberOption } from './lib/cli-options.ts';
 import { saveSection } from './lib/results.ts';
 import { collectGarbage } from './signaling/remote-gc.ts';
 import type { FromStudents, StudentWorkerData, ToStudents } from './signaling/student-worker.ts';
@@ -15,10 +16,6 @@ import type { FromStudents, StudentWorkerData, ToStudents } from './signaling/st
  * Options: --sockets <n> (default 2000), --launches <n> (default 5), --workers <n> (client threads, default 2).
  */
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const QUIZ: QuizLaunch = {
@@ -113,9 +110,9 @@ class StudentThreads {
 }
 
 export async function run(): Promise<void> {
-  const sockets = arg('sockets', 2000);
-  const launches = arg('launches', 5);
-  const threads = arg('workers', 2);
+  const sockets = numberOption('sockets', 2000);
+  const launches = numberOption('launches', 5);
+  const threads = numberOption('workers', 2);
   // The inspector lets the bench collect the signaling process's garbage before each RSS reading.
   const stack = await startStack({ recorder: false, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() } });
   const master = new TestParticipants(stack);
