@@ -71,6 +71,7 @@ function killAndReap(child: ChildProcess): Promise<void> {
 
 /** CPU of the recorder's decode pass per second of media, on copied segments (so no other child process exits meanwhile). */
 async function verifyCpuPct(segments: RawSegment[]): Promise<number> {
+  if (segments.length === 0) throw new Error(`no finished ${SEGMENT_SECONDS} s segment to verify: use a longer --window`);
   const before = await childrenCpuSeconds();
   const verifier = new SegmentVerifier();
   const ok = await Promise.all(segments.map((s) => verifier.verify(s.file)));
