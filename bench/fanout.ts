@@ -5,19 +5,18 @@
  * and ingress → egress latency at about 70 % of capacity.
  */
 import { ProductTarget, type ViewerKind } from './fanout/product-target.ts';
-import { runSweep, type SweepPoint, type SweepResult } from './lib/fanout-sweep.ts';
+import { VIEWER_LADDER, runSweep, type SweepPoint, type SweepResult } from './lib/fanout-sweep.ts';
 import { prepareClips, type MediaClips } from './lib/media-source.ts';
 import { readResults, saveSection } from './lib/results.ts';
-import { CPU_LIMIT_PCT, LOSS_LIMIT_PCT } from './lib/sweep-verdict.ts';
+import { CPU_LIMIT_PCT, LOSS_LIMIT_PCT, passes } from './lib/sweep-verdict.ts';
 
-// The engine's ladder and window (bench/engine.ts), so ratioToEngine compares ceilings that can land on the same counts.
-const SWEEP = { steps: [50, 100, 150, 200, 250, 300, 350], warmupSeconds: 3, windowSeconds: 8 };
-// The mix: a few steps from the plain sweep's ceiling up, shorter windows (the whole bench has 5 minutes).
-const MIX = { stepsAbove: 3, stepSize: 50, warmupSeconds: 3, windowSeconds: 6 };
-const SCALING = { cpuPct: 60, warmupSeconds: 3, windowSeconds: 8 };
+// The mix: above the plain sweep's ceiling in quarter steps (70 % of viewers on the middle layer cost about half), with
+// shorter windows: the whole bench has 5 minutes.
+const MIX = { multiples: [1.25, 1.5, 1.75], warmupSeconds: 2, windowSeconds: 5 };
+const SCALING = { cpuPct: 60, warmupSeconds: 3, windowSeconds: 7 };
 const FORWARDING_SHARE = 0.7;
 // The whole bench gets 5 minutes: a part that would start too late to finish within them is skipped (and noted).
-const LATEST_START_SECONDS = { mix: 150, scaling: [220, 260] };
+const LATEST_START_SECONDS = { scaling: [180, 215], mix: 225 };
 /** 30 % classroom big screens on the top layer, 70 % students on the middle one. */
 const CLASSROOM_SHARE = 0.3;
 const MIDDLE_LAYER = 1;
@@ -33,7 +32,8 @@ export async function run(): Promise<void> {
   const engine = (await readResults()).engine as { viewersPerCore?: unknown } | undefined;
   const engineViewers = typeof engine?.viewersPerCore === 'number' && engine.viewersPerCore > 0 ? engine.viewersPerCore : null;
 
-  const main = await runSweep(new ProductTarget({ name: 'fanout', sfuWorkers: 1, simulcast: false, viewer: sameRoles }), SWEEP);
+  // The engine's ladder and windows, so ratioToEngine compares ceilings that can land on the same counts.
+  const main = await runSweep(new ProductTarget({ name: 'fanout', sfuWorkers: 1, simulcast: false, viewer: sameRoles }), VIEWER_LADDER);
   const best = pointAt(main.points, main.viewersPerCore);
   const notes: string[] = [];
   // The later parts are worth less than the ceiling: one that fails is noted and the rest still saved.
@@ -54,16 +54,8 @@ export async function run(): Promise<void> {
     }
   };
 
-  const mixFrom = Math.max(MIX.stepSize, Math.floor(main.viewersPerCore / MIX.stepSize) * MIX.stepSize);
-  const mixSweep = { steps: Array.from({ length: MIX.stepsAbove + 1 }, (_, i) => mixFrom + i * MIX.stepSize), warmupSeconds: MIX.warmupSeconds, windowSeconds: MIX.windowSeconds };
-  const mix = await attempt(
-    'mix',
-    () => runSweep(new ProductTarget({ name: 'fanout-mix', sfuWorkers: 1, simulcast: true, viewer: mixLayers }), mixSweep),
-    LATEST_START_SECONDS.mix,
-  );
-
   // Where loss, not CPU, ended the sweep, 60 % of a core may lie past the ceiling: never above it.
-  const scalingViewers = Math.min(viewersAtCpu(main.points, SCALING.cpuPct), Math.max(main.viewersPerCore, SWEEP.steps[0]!));
+  const scalingViewers = Math.min(viewersAtCpu(main.points, SCALING.cpuPct), Math.max(main.viewersPerCore, VIEWER_LADDER.steps[0]!));
   const scalingSweep = { steps: [scalingViewers], warmupSeconds: SCALING.warmupSeconds, windowSeconds: SCALING.windowSeconds };
   const scalingPoint = (sfuWorkers: number) =>
     attempt(
@@ -79,12 +71,21 @@ export async function run(): Promise<void> {
   const twoWorkers = oneWorker ? await scalingPoint(2) : undefined;
   const scaling2Workers = oneWorker && twoWorkers && twoWorkers.cpuPct > 0 ? round(oneWorker.cpuPct / twoWorkers.cpuPct, 3) : null;
 
+  const mixBase = Math.max(main.viewersPerCore, VIEWER_LADDER.steps[0]!);
+  const mixSweep = { steps: MIX.multiples.map((m) => Math.round((mixBase * m) / 10) * 10), warmupSeconds: MIX.warmupSeconds, windowSeconds: MIX.windowSeconds };
+  const mix = await attempt(
+    'mix',
+    () => runSweep(new ProductTarget({ name: 'fanout-mix', sfuWorkers: 1, simulcast: true, viewer: mixLayers }), mixSweep),
+    LATEST_START_SECONDS.mix,
+  );
+
   const forwardingPoint = closestTo(main.points, FORWARDING_SHARE * main.viewersPerCore);
   notes.push(
     ...(engineViewers === null ? ['ratioToEngine null: no engine.viewersPerCore in latest.json (run npm run bench engine first)'] : []),
     ...(main.limitedBy === 'none' ? ['every step passed: viewersPerCore is a lower bound'] : []),
     ...(mix?.limitedBy === 'none' ? ['every mix step passed: mixViewersPerCore is a lower bound'] : []),
     ...[main, mix].flatMap((s) => (s?.aborted ? [`a sweep aborted: ${s.aborted}`] : [])),
+    ...[oneWorker, twoWorkers].flatMap((p) => (p && !passes(p) ? [`scaling point with ${p === oneWorker ? 1 : 2} worker(s) failed the pass rule (cpu ${p.cpuPct} %, loss ${p.lossPct} %): scaling2Workers unreliable`] : [])),
   );
   await saveSection('fanout', {
     measuredAt: new Date().toISOString(),
@@ -135,11 +136,12 @@ function method(clips: MediaClips, main: SweepResult, scalingViewers: number): s
     `70 % student) that joins, makes a plain SRTP receiver (media:createPlainReceiver) to the shared sink and consumes video + audio ` +
     `(media:consume, capabilities without transport-cc/abs-send-time, media:resumeConsumer). Only the sfu-server's mediasoup-worker ` +
     `process is pinned to core 0 and metered; the sfu-server Node process, signaling, ffmpeg, the sink and the bench share core 1. ` +
-    `Steps ${SWEEP.steps.join(', ')} (the engine's), ${SWEEP.warmupSeconds} s warm-up, ${SWEEP.windowSeconds} s window, fail above ` +
+    `Steps ${VIEWER_LADDER.steps.join(', ')} (the engine's), ${VIEWER_LADDER.warmupSeconds} s warm-up, ${VIEWER_LADDER.windowSeconds} s window, fail above ` +
     `${CPU_LIMIT_PCT} % CPU or ${LOSS_LIMIT_PCT} % loss, one refinement (sink receive buffer ${Math.round(main.sinkRecvBufferBytes / 2 ** 20)} MiB). ` +
     `Mix: the master as three simulcast renditions (${clips.kbps.low}/${clips.kbps.mid}/${clips.kbps.video} kbit/s) through the simulcast ` +
     `plain ingest, classroom devices on the top layer, students asking for layer ${MIDDLE_LAYER} (media:setPreferredLayers before resume), ` +
-    `${MIX.windowSeconds} s windows. Scaling: with one core for the SFU (the other runs the load), efficiency is CPU per viewer: ` +
+    `steps ${MIX.multiples.join(', ')} × the plain ceiling, ${MIX.windowSeconds} s windows (mixPacketsPerSecPerViewer against packetsPerSecPerViewer ` +
+    `shows the layers taken). Scaling: with one core for the SFU (the other runs the load), efficiency is CPU per viewer: ` +
     `${scalingViewers} viewers (≈ ${SCALING.cpuPct} % of a core with one worker, interpolated from the sweep, at most its ceiling) on a fresh stack with ` +
     `1 worker, then with 2 workers (the product places each participant on the least-loaded worker and pipes the master across with ` +
     `pipeToRouter), both workers pinned to core 0; scaling2Workers = cpu(1 worker) ÷ (cpu(worker A) + cpu(worker B)).`
@@ -160,7 +162,7 @@ function viewersAtCpu(points: SweepPoint[], cpuPct: number): number {
   const above = sorted.findIndex((p) => p.cpuPct >= cpuPct);
   const low = above > 0 ? sorted[above - 1]! : { viewers: 0, cpuPct: 0 };
   const high = above >= 0 ? sorted[above]! : sorted.at(-1);
-  if (!high || high.cpuPct <= low.cpuPct) return SWEEP.steps[0]!;
+  if (!high || high.cpuPct <= low.cpuPct) return VIEWER_LADDER.steps[0]!;
   const viewers = low.viewers + ((cpuPct - low.cpuPct) * (high.viewers - low.viewers)) / (high.cpuPct - low.cpuPct);
   return Math.max(10, Math.round(viewers / 5) * 5);
 }
