@@ -50,8 +50,8 @@ function method(version: string, clips: MediaClips): string {
     `(no event handlers, no admin API, no recording, fir_freq 0). Master: a VideoRoom remote publisher (add_remote_publisher, ` +
     `plain RTP on one port) fed the engine's source (${clips.kbps.video} kbit/s 720p30 VP8 + ${clips.kbps.audio} kbit/s Opus). ` +
     `Each viewer: one rtp_forward of the audio and one of the video, SRTP AES_CM_128_HMAC_SHA1_80, each with its own SSRC, to ` +
-    `the shared sink. Compared with the mediasoup viewer (SRTP PlainTransport consumer) a Janus forwarder is the lighter ` +
-    `path: per packet it copies, rewrites the SSRC only (sequence numbers and timestamps stay the source's), SRTP-protects ` +
+    `the shared sink. Compared with the mediasoup viewer (SRTP PlainTransport consumer) a Janus forwarder does less work ` +
+    `(Janus's least per viewer): per packet it copies, rewrites the SSRC only (sequence numbers and timestamps stay the source's), SRTP-protects ` +
     `and sends, with no RTCP sender reports, no NACK retransmission buffer and no header-extension rewriting, all ` +
     `forwarders sharing one send socket; neither side gets any feedback from the sink. CPU: the whole Janus process (all ` +
     `threads). Same ladder as the engine (${VIEWER_LADDER.steps.join(', ')} viewers, ${VIEWER_LADDER.warmupSeconds} s warm-up, ` +
