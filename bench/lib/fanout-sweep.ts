@@ -23,6 +23,8 @@ export interface SweepOptions {
   steps: number[];
   warmupSeconds: number;
   windowSeconds: number;
+  /** Measure once more between the last pass and the first failure (default true; it restarts the target). */
+  refine?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function runSweep(target: FanoutTarget, options: SweepOptions, give
       for (const step of options.steps) {
         if (!passes(await measureAt(step))) break;
       }
-      const refine = refineTarget(points);
+      const refine = options.refine === false ? undefined : refineTarget(points);
       if (refine !== undefined) {
         await target.stop();
         await startFresh();
