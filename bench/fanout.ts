@@ -66,7 +66,7 @@ export async function run(): Promise<void> {
         const target = new ProductTarget({ name: `fanout-${sfuWorkers}-worker`, sfuWorkers, simulcast: false, viewer: sameRoles });
         return pointAt((await runSweep(target, scalingSweep)).points, scalingViewers);
       },
-      0,
+      Number.POSITIVE_INFINITY,
     );
   const oneWorker = await scalingPoint(1);
   // Without the one-worker figure the two-worker one compares with nothing.
