@@ -44,11 +44,8 @@ describe('recorder', () => {
     const b = await rig.studioAngle(lessonId, 'studio-b', { audio: false, pattern: 'smptebars' });
     await rig.client.call('recording.addTrack', { lessonId, track: { producerId: b.video.producerId, participantId: 'studio-b', kind: 'video', role: 'angle', label: '实验台' } });
     await sleep(10_000);
-    const endedAt = new Date();
-    const published = rig.published(lessonId, 30_000);
-    const status = await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    const { endedAt, status, manifest } = await rig.finish(lessonId);
     expect(status.phase).toBe('finalizing');
-    const manifest = await published;
 
     const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
     expect(manifest.durationSeconds).toBeCloseTo(lessonSeconds, 0);
@@ -90,10 +87,7 @@ describe('recorder', () => {
     expect(after.trim()).not.toBe('');
     expect(after.trim()).not.toBe(pids[0]);
 
-    const endedAt = new Date();
-    const published = rig.published(lessonId, 30_000);
-    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
-    const manifest = await published;
+    const { endedAt, manifest } = await rig.finish(lessonId);
     const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
 
     expect(manifest.gaps).toHaveLength(1);
@@ -129,10 +123,7 @@ describe('recorder', () => {
     await rig.client.call('recording.addTrack', { lessonId, track: { producerId: angle.video.producerId, participantId: 'studio-r', kind: 'video', role: 'angle', label: '教师特写' } });
     await rig.client.call('recording.addTrack', { lessonId, track: { producerId: angle.audio!.producerId, participantId: 'studio-r', kind: 'audio', role: 'audio', label: '主讲音频' } });
     await sleep(5_000);
-    const endedAt = new Date();
-    const published = rig.published(lessonId, 30_000);
-    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
-    const manifest = await published;
+    const { endedAt, manifest } = await rig.finish(lessonId);
     const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
 
     expect(manifest.gaps.map((g) => g.track).sort()).toEqual(['主讲音频', '教师特写']);
@@ -156,10 +147,7 @@ describe('recorder', () => {
     await sleep(4_000);
     expect((await rig.client.call('recording.setPaused', { lessonId, paused: false })).phase).toBe('recording');
     await sleep(4_000);
-    const endedAt = new Date();
-    const published = rig.published(lessonId, 30_000);
-    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
-    const manifest = await published;
+    const { endedAt, manifest } = await rig.finish(lessonId);
 
     expect(manifest.paused).toHaveLength(1);
     const pausedSeconds = (Date.parse(manifest.paused[0]!.to) - Date.parse(manifest.paused[0]!.from)) / 1000;

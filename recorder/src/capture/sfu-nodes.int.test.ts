@@ -45,10 +45,7 @@ describe('recording from several SFU nodes', () => {
     const tappedSeconds = (Date.now() - tappedAt) / 1000;
     await nodeB.server.close();
     await sleep(3_000);
-    const endedAt = new Date();
-    const published = rig.published(lessonId, 30_000);
-    await rig.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
-    const manifest = await published;
+    const { endedAt, manifest } = await rig.finish(lessonId);
     const lessonSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
 
     expect(manifest.gaps.map((g) => g.track).sort()).toEqual(['主讲音频', '教师特写']);
@@ -88,9 +85,7 @@ describe('recording from several SFU nodes', () => {
     for (const track of tracks) await rig.client.call('recording.addTrack', { lessonId, track });
     expect((await rig.client.call('recording.status', { lessonId })).tracks).toBe(2);
     await sleep(4_000);
-    const published = rig.published(lessonId, 30_000);
-    await rig.client.call('recording.finish', { lessonId, endedAt: new Date().toISOString() });
-    const manifest = await published;
+    const { manifest } = await rig.finish(lessonId);
 
     expect(manifest.gaps.map((g) => `${g.track}: ${g.reason}`).sort()).toEqual(['主讲音频: recorder restarted', '教师特写: recorder restarted']);
     const main = manifest.files.find((f) => f.role === 'main')!;

@@ -110,6 +110,14 @@ export class RecordingRig {
     return info;
   }
 
+  /** Ends the lesson now (`recording.finish`) and waits for its published manifest; `status` is the finish answer. */
+  async finish(lessonId: string) {
+    const endedAt = new Date();
+    const published = this.published(lessonId, 30_000);
+    const status = await this.client.call('recording.finish', { lessonId, endedAt: endedAt.toISOString() });
+    return { endedAt, status, manifest: await published };
+  }
+
   published(lessonId: string, timeoutMs: number): Promise<RecordingManifest> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`no recording.published within ${timeoutMs} ms`)), timeoutMs);
