@@ -1,9 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssueToken, Lesson } from '@dualclass/protocol';
-import { startPostgresServer, type PostgresServer } from '../infra/src/postgres-server.ts';
-import { startRedisServer, type RedisServer } from '../infra/src/redis-server.ts';
-import { startStack, type Stack } from '../infra/src/stack.ts';
+import { startClusterStack, type ClusterStack } from '../infra/src/cluster-stack.ts';
+import type { Stack } from '../infra/src/stack.ts';
 import { launchChromium } from './support/browser.ts';
 import { openAs } from './support/join.ts';
 import { waitForMedia, waitForMediaFrom } from './support/media.ts';
@@ -15,23 +14,15 @@ import { waitForMedia, waitForMediaFrom } from './support/media.ts';
  * the cascade. Stage, hands and chat work across the nodes.
  */
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+let cluster: ClusterStack;
 let stack: Stack;
 let browser: Browser;
 let lesson: Lesson;
 let classroomId: string;
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgresServer(), startRedisServer()]);
-  stack = await startStack({
-    serveClient: true,
-    signalingNodes: 2,
-    sfuNodes: 2,
-    sfuWorkers: 1,
-    recorder: false,
-    env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url },
-  });
+  cluster = await startClusterStack({ serveClient: true, sfuNodes: 2, sfuWorkers: 1, recorder: false });
+  stack = cluster.stack;
   browser = await launchChromium();
   const [a] = stack.signalingNodes;
   lesson = await a!.admin.createLesson({ title: '区域联播课' });
@@ -41,9 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stack?.stop();
-  await redis?.stop();
-  await postgres?.stop();
+  await cluster?.stop();
 });
 
 const open = (nodeUrl: string, role: IssueToken['role'], displayName: string, extra: Partial<IssueToken> = {}): Promise<Page> =>

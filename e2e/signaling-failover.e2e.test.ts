@@ -1,9 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssueToken, Lesson } from '@dualclass/protocol';
-import { startPostgresServer, type PostgresServer } from '../infra/src/postgres-server.ts';
-import { startRedisServer, type RedisServer } from '../infra/src/redis-server.ts';
-import { startStack, type Stack } from '../infra/src/stack.ts';
+import { startClusterStack, type ClusterStack } from '../infra/src/cluster-stack.ts';
+import type { Stack } from '../infra/src/stack.ts';
 import { launchChromium } from './support/browser.ts';
 import { openAs } from './support/join.ts';
 import { mediaStats, waitForMedia, waitForMediaFrom } from './support/media.ts';
@@ -16,8 +15,7 @@ import { TcpBalancer } from './support/tcp-balancer.ts';
  * and its classroom answer — while media (on the SFU, untouched) keeps flowing.
  */
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+let cluster: ClusterStack;
 let stack: Stack;
 let balancer: TcpBalancer;
 let browser: Browser;
@@ -25,14 +23,8 @@ let lesson: Lesson;
 let classroomId: string;
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgresServer(), startRedisServer()]);
-  stack = await startStack({
-    serveClient: true,
-    signalingNodes: 2,
-    sfuWorkers: 1,
-    recorder: false,
-    env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url },
-  });
+  cluster = await startClusterStack({ serveClient: true, sfuWorkers: 1, recorder: false });
+  stack = cluster.stack;
   balancer = await TcpBalancer.start(stack.signalingNodes.map((n) => n.url));
   browser = await launchChromium();
   const admin = stack.signalingNodes[1]!.admin;
@@ -44,9 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await balancer?.stop();
-  await stack?.stop();
-  await redis?.stop();
-  await postgres?.stop();
+  await cluster?.stop();
 });
 
 const snapshotOf = (page: Page) => page.evaluate(() => window.__classroom!.client.getSnapshot());

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { Lesson, Participant } from '@dualclass/protocol';
-import { startPostgresServer, type PostgresServer } from '../../infra/src/postgres-server.ts';
-import { startRedisServer, type RedisServer } from '../../infra/src/redis-server.ts';
-import { startStack, type Stack } from '../../infra/src/stack.ts';
+import type { RedisServer } from '../../infra/src/redis-server.ts';
+import { startClusterStack, type ClusterStack } from '../../infra/src/cluster-stack.ts';
+import type { Stack } from '../../infra/src/stack.ts';
 import { videoParams } from './testing/media-params.ts';
 import { next, ok, TestParticipants, type ClientSocket } from './testing/participants.ts';
 
@@ -14,7 +14,7 @@ import { next, ok, TestParticipants, type ClientSocket } from './testing/partici
  * rejoining, and a socket of the dead node resumes its participant on the survivor.
  */
 
-let postgres: PostgresServer;
+let cluster: ClusterStack;
 let redis: RedisServer;
 let stack: Stack;
 let lesson: Lesson;
@@ -25,8 +25,8 @@ let onB: TestParticipants;
 type JoinData = { self: Participant; resumeKey: string; resumed: unknown; participants: Participant[]; publications: { producerId: string }[]; stage: { members: string[] }; chat: { recent: { text: string }[] } };
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgresServer(), startRedisServer()]);
-  stack = await startStack({ signalingNodes: 2, sfuWorkers: 1, recorder: false, env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url } });
+  cluster = await startClusterStack({ sfuWorkers: 1, recorder: false });
+  ({ stack, redis } = cluster);
   const [a, b] = stack.signalingNodes;
   onA = new TestParticipants(a!);
   onB = new TestParticipants(b!);
@@ -39,9 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   onA?.closeAll();
   onB?.closeAll();
-  await stack?.stop();
-  await redis?.stop();
-  await postgres?.stop();
+  await cluster?.stop();
 });
 
 describe('a signaling node killed mid-lesson', () => {

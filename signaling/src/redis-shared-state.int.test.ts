@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, Lesson } from '@dualclass/protocol';
-import { startPostgresServer, type PostgresServer } from '../../infra/src/postgres-server.ts';
-import { startRedisServer, type RedisServer } from '../../infra/src/redis-server.ts';
-import { startStack, type Stack } from '../../infra/src/stack.ts';
+import type { RedisServer } from '../../infra/src/redis-server.ts';
+import { startClusterStack, type ClusterStack } from '../../infra/src/cluster-stack.ts';
+import type { Stack } from '../../infra/src/stack.ts';
 import { next, ok, request, TestParticipants } from './testing/participants.ts';
 
 // Two signaling processes on one SFU, one Postgres (lessons) and one real redis-server (REDIS_URL), participants of
 // one lesson connected to different nodes: pushes reach the other node's sockets through socket.io's Redis adapter,
 // and the chat record both nodes read lives in Redis.
-let postgres: PostgresServer;
+let cluster: ClusterStack;
 let redis: RedisServer;
 let stack: Stack;
 let nodeA: Stack['signalingNodes'][number];
@@ -18,8 +18,8 @@ let onB: TestParticipants;
 let lesson: Lesson;
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgresServer(), startRedisServer()]);
-  stack = await startStack({ sfuWorkers: 1, recorder: false, signalingNodes: 2, env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url } });
+  cluster = await startClusterStack({ sfuWorkers: 1, recorder: false });
+  ({ stack, redis } = cluster);
   [nodeA, nodeB] = stack.signalingNodes as [typeof nodeA, typeof nodeB];
   onA = new TestParticipants(nodeA);
   onB = new TestParticipants(nodeB);
@@ -30,8 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   onA?.closeAll();
   onB?.closeAll();
-  await stack?.stop();
-  await Promise.all([redis?.stop(), postgres?.stop()]);
+  await cluster?.stop();
 });
 
 describe('two signaling nodes sharing Redis', () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson } from '@dualclass/protocol';
-import { startPostgresServer, type PostgresServer } from '../../../infra/src/postgres-server.ts';
-import { startRedisServer, type RedisServer } from '../../../infra/src/redis-server.ts';
-import { startStack, type Stack } from '../../../infra/src/stack.ts';
+import { startClusterStack, type ClusterStack } from '../../../infra/src/cluster-stack.ts';
+import type { Stack } from '../../../infra/src/stack.ts';
 import { ok, TestParticipants } from '../testing/participants.ts';
 
 /*
@@ -11,20 +10,17 @@ import { ok, TestParticipants } from '../testing/participants.ts';
  * "recording" forever).
  */
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+let cluster: ClusterStack;
 let stack: Stack;
 let lesson: Lesson;
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgresServer(), startRedisServer()]);
-  stack = await startStack({ signalingNodes: 2, sfuWorkers: 1, env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url } });
+  cluster = await startClusterStack({ sfuWorkers: 1 });
+  stack = cluster.stack;
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await redis?.stop();
-  await postgres?.stop();
+  await cluster?.stop();
 });
 
 /** The lesson's library entry status, read through any live node. */
