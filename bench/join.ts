@@ -13,6 +13,7 @@ import { joinAsPlainReceiver } from './join/plain-joiner.ts';
 import { summary } from './lib/percentile.ts';
 import { saveSection } from './lib/results.ts';
 import { RtpSink } from './lib/rtp-sink.ts';
+import { numberOption } from './lib/cli-options.ts';
 
 /*
  * Join → first frame, quiet and under a join storm, through the whole product (signaling, SFU and the built client
@@ -28,14 +29,10 @@ import { RtpSink } from './lib/rtp-sink.ts';
  *             keyframe requests that reached the master's encoder.
  */
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const JOINS = arg('joins', 20);
+const JOINS = numberOption('joins', 20);
 const WARMUP_JOINS = 1;
-const STORM_JOINERS = arg('storm', 200);
-const STORM_SECONDS = arg('storm-seconds', 60);
+const STORM_JOINERS = numberOption('storm', 200);
+const STORM_SECONDS = numberOption('storm-seconds', 60);
 /** Classroom devices among the storm's joiners (every 10 joiners: 3 classrooms, 7 students). */
 const STORM_CLASSROOM_PER_10 = 3;
 const CLASSROOMS = 4;
