@@ -38,8 +38,8 @@ export function processCpuMeter(pids: number[]): CpuMeter {
   };
 }
 
-/** utime + stime of a process in clock ticks, or undefined when it is gone. */
-export function cpuTicks(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat from field 3 (state) on, or undefined when the process is gone. */
+function statFields(pid: number | 'self'): number[] | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -47,6 +47,17 @@ export function cpuTicks(pid: number): number | undefined {
     return undefined;
   }
   // The command name (field 2) may hold spaces and parentheses; fields after the last ')' start at field 3.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
+/** utime + stime of a process in clock ticks, or undefined when it is gone. */
+export function cpuTicks(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields && fields[11]! + fields[12]!;
+}
+
+/** CPU seconds of this process's reaped children (cutime + cstime). */
+export function reapedChildrenCpuSeconds(): number {
+  const fields = statFields('self')!;
+  return (fields[13]! + fields[14]!) / CLK_TCK;
 }

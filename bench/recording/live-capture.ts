@@ -6,7 +6,7 @@ import { runSegments, type RawSegment } from '../../recorder/src/capture/capture
 import { SegmentVerifier } from '../../recorder/src/capture/segment-verifier.ts';
 import { RUN_STATE_FILE, SavedRunSchema } from '../../recorder/src/recovery/saved-state.ts';
 import { RecordingRig } from '../../recorder/src/testing/recording-rig.ts';
-import { processCpuMeter } from '../lib/cpu.ts';
+import { processCpuMeter, reapedChildrenCpuSeconds } from '../lib/cpu.ts';
 
 /*
  * A short real lesson through the real SFU and recorder (RecordingRig): two 720p H.264 studio angles at 1.5 Mbit/s
@@ -72,21 +72,15 @@ function killAndReap(child: ChildProcess): Promise<void> {
 /** CPU of the recorder's decode pass per second of media, on copied segments (so no other child process exits meanwhile). */
 async function verifyCpuPct(segments: RawSegment[]): Promise<number> {
   if (segments.length === 0) throw new Error(`no finished ${SEGMENT_SECONDS} s segment to verify: use a longer --window`);
-  const before = await childrenCpuSeconds();
+  const before = reapedChildrenCpuSeconds();
   const verifier = new SegmentVerifier();
   const ok = await Promise.all(segments.map((s) => verifier.verify(s.file)));
   if (ok.includes(false)) throw new Error('a captured segment failed verification');
-  const cpu = (await childrenCpuSeconds()) - before;
+  const cpu = reapedChildrenCpuSeconds() - before;
   const media = segments.reduce((sum, s) => sum + (s.end - s.start), 0);
   return (cpu / media) * 100;
 }
 
-/** CPU seconds of this process's reaped children (cutime + cstime). */
-async function childrenCpuSeconds(): Promise<number> {
-  const text = await readFile('/proc/self/stat', 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
-  return (f[13]! + f[14]!) / 100;
-}
 
 export async function measureLiveCapture(windowSeconds: number): Promise<LiveCaptureResult> {
   const rig = await RecordingRig.start({ segmentSeconds: SEGMENT_SECONDS });
